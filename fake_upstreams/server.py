@@ -1,0 +1,74 @@
+"""A real HTTP server on loopback whose listening socket the test controls."""
+
+from __future__ import annotations
+
+import socketserver
+import threading
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
+
+from fake_upstreams.faults import Mode
+from fake_upstreams.recorder import RequestLog, WSGIApp
+
+
+class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
+    # A hanging request must stall only itself, and devpi asks in parallel.
+    daemon_threads = True
+    allow_reuse_address = True
+    owner: ServerSocket
+
+
+class _Handler(WSGIRequestHandler):
+    server: _ThreadingWSGIServer
+
+    def handle(self) -> None:
+        owner = self.server.owner
+        if owner.mode() is not Mode.HANG:
+            super().handle()
+            return
+        # Read the request so the log can say what hung, then say nothing until released.
+        self.raw_requestline = self.rfile.readline(65537)
+        if self.parse_request():
+            owner.log.add(self.command, self.path, None)
+        owner.released.wait()
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass  # the RequestLog is the record; stderr noise would only hide pytest's output
+
+
+class ServerSocket:
+    """Serves `app` on host:port; `close()` makes the port refuse, `open()` brings it back."""
+
+    def __init__(self, app: WSGIApp, log: RequestLog, mode: Any, host: str = "127.0.0.1") -> None:
+        self.app = app
+        self.log = log
+        self.mode = mode
+        self.host = host
+        self.port = 0  # ask the OS, then keep that port across close/open
+        self.released = threading.Event()
+        self._server: _ThreadingWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def open(self) -> None:
+        if self._server is not None:
+            return
+        server = _ThreadingWSGIServer((self.host, self.port), _Handler)
+        server.owner = self
+        server.set_app(self.app)
+        self.port = server.server_address[1]
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        assert self._thread is not None
+        self._thread.join(timeout=10)
+        self._server = self._thread = None
+
+    @property
+    def is_open(self) -> bool:
+        return self._server is not None
