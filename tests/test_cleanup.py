@@ -1,0 +1,49 @@
+"""No leftovers: after a pass, a failure or Ctrl-C, no devpi-server or upstream process is
+left, and nothing is written to $HOME or into the deployment folder."""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+from suite_runs import ROOT, processes_mentioning, suite_command, wait_for_no_processes_mentioning
+
+from fixtures.deployment import BUNDLED
+
+pytestmark = pytest.mark.selftest
+
+
+def test_a_passing_run_writes_nothing_to_home_or_the_deployment(tmp_path, broken_copy, run_suite):
+    home = tmp_path / "home"
+    home.mkdir()
+    copy = broken_copy("env.sh", "#", "#")  # an unchanged copy, to compare afterwards
+    result = run_suite(copy, "suites/smoke", home=home)
+
+    assert result.returncode == 0, result
+    assert list(home.iterdir()) == [], f"the suite wrote into $HOME: {list(home.iterdir())}"
+    compared = filecmp.dircmp(BUNDLED, copy)
+    assert not (compared.diff_files or compared.left_only or compared.right_only), "the suite wrote into the deployment folder"
+
+
+def test_ctrl_c_leaves_no_process(tmp_path, devpi_prefix):
+    marker = str(tmp_path / "basetemp")
+    child = subprocess.Popen(suite_command(tmp_path, devpi_prefix, BUNDLED, "suites/smoke"), cwd=ROOT,
+                             env={**os.environ, "HOME": str(tmp_path)}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while not any("devpi-server" in p for p in processes_mentioning(marker)):
+            assert child.poll() is None, "the run ended before devpi-server started"
+            assert time.monotonic() < deadline, "devpi-server never started"
+            time.sleep(0.2)
+        child.send_signal(signal.SIGINT)  # what Ctrl-C sends to the foreground pytest
+        output = child.communicate(timeout=60)[0].decode(errors="replace")
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    left = wait_for_no_processes_mentioning(marker)
+    assert not left, "Ctrl-C left processes behind:\n" + "\n".join(left) + "\n" + output[-3000:]
