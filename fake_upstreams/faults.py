@@ -26,6 +26,11 @@ def corrupt(body: bytes) -> bytes:
     return bytes(b ^ 0xFF for b in body[:64]) + body[64:]
 
 
+def is_release_file(path: str) -> bool:
+    """File routes (…/packages/<file>, Artifactory's …/packages/packages/…/<file>), not simple pages."""
+    return "/packages/" in path and "/simple/" not in path
+
+
 def faulty(app: WSGIApp, mode: Callable[[], Mode]) -> WSGIApp:
     def middleware(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         current = mode()
@@ -33,7 +38,7 @@ def faulty(app: WSGIApp, mode: Callable[[], Mode]) -> WSGIApp:
             body = b"503 Service Unavailable (fake upstream fault)\n"
             start_response("503 Service Unavailable", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
             return [body]
-        if current is Mode.WRONG_HASH and "/packages/" in environ.get("PATH_INFO", ""):
+        if current is Mode.WRONG_HASH and is_release_file(environ.get("PATH_INFO", "")):
             captured: dict[str, Any] = {}
 
             def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
