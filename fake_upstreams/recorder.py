@@ -57,15 +57,15 @@ class RequestLog:
         lines = [str(r) for r in self if r.at >= since]
         return "\n".join(lines) if lines else "(no requests)"
 
-    def assert_requested(self, path_pattern: str, *, count: int | None = None, since: float = 0.0) -> None:
-        """Fail with every request the upstream saw when the expectation is not met."""
+    def assert_requested(self, path_pattern: str, *, count: int | None = None, since: float = 0.0, msg: str = "") -> None:
+        """Fail with every request the upstream saw when the expectation is not met; `msg` leads (e.g. "[P2] ...")."""
         __tracebackhide__ = True
         hits = self.matching(path_pattern, since=since)
         ok = len(hits) == count if count is not None else bool(hits)
         if not ok:
             want = f"exactly {count}" if count is not None else "at least one"
             raise AssertionError(
-                f"expected {want} request(s) matching {path_pattern!r} on {self.name}, saw {len(hits)}.\n"
+                (f"{msg}\n" if msg else "") + f"expected {want} request(s) matching {path_pattern!r} on {self.name}, saw {len(hits)}.\n"
                 f"{self.name} saw:\n{self.render(since=since)}"
             )
 

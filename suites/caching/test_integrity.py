@@ -1,0 +1,83 @@
+"""P4: an upstream serves bytes that do not match the sha256 it advertises (a corrupted mirror,
+a tampering proxy). Whichever index serves the file, pip must not end up with those bytes as a
+good download, devpi must not keep them, and the next good answer of the upstream heals it.
+
+What devpi 6.20 does, measured with these tests:
+- root/pypi (pass-through, P1): devpi only redirects; pip fetches the bytes from PyPI itself and
+  rejects them against the #sha256 of devpi's simple page.
+- root/python-local (cached, P2): devpi does not refuse. It fetches and streams the bytes to pip
+  with 200 and the full Content-Length while hashing them; its check comes after the last byte,
+  so it can only log the mismatch ("sha256 mismatch", a ChecksumError traceback) and drop the
+  file. pip rejects the bytes by the same #sha256. A client that ignores the hash (curl, a
+  browser) gets the corrupt file with 200.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from urllib.parse import urljoin
+
+import pytest
+
+from fake_upstreams import Mode
+from fixtures import disk
+
+SIDES = {"pypi": "root/pypi", "intranet": "root/python-local"}
+
+
+def advertised_link(index_url: str, project: str, filename: str, http) -> tuple[str, str]:  # noqa: ANN001
+    """devpi's URL for `filename` and the sha256 its simple page advertises for it."""
+    page = urljoin(index_url, f"{project}/")
+    html = http.get(page, timeout=30).text
+    match = re.search(rf'href="([^"#]*/{re.escape(filename)})#sha256=([0-9a-f]{{64}})"', html)
+    assert match, f"[P4] devpi's page {page} has no link to {filename}:\n{html}"
+    return urljoin(page, match[1]), match[2]
+
+
+@pytest.mark.promise("P4")
+@pytest.mark.parametrize("side", SIDES)
+def test_bytes_not_matching_the_advertised_hash_never_reach_pip_as_good(
+        side, devpi, fresh_local, fake_pypi, fake_artifactory, pip_client, packages, project_name, http, file_request):
+    """"Never served as good": while the upstream sends corrupt bytes pip's download fails on
+    the hash and nothing is kept; once the upstream is good again pip gets the right file. A
+    user learns that a corrupted upstream costs a failed install, never a wrong one."""
+    upstream = fake_pypi if side == "pypi" else fake_artifactory
+    dist = packages.wheel(project_name(side), "1.0") if side == "pypi" else packages.sdist(project_name(side), "1.0")
+    upstream.publish(dist)
+    mirror = fresh_local.clone_of(SIDES[side])
+
+    with upstream.fault(Mode.WRONG_HASH):
+        mark, log_mark = upstream.log.mark(), devpi.log_size()
+        bad = pip_client.download(dist.name, index_url=fresh_local.simple_url)
+        assert not bad.ok and not bad.files, f"[P4] pip accepted a download while {upstream.name} served corrupt bytes\n{bad}"
+        assert "DO NOT MATCH THE HASHES" in bad.stderr and dist.sha256 in bad.stderr, (
+            f"[P4] pip's download should fail on the advertised sha256 {dist.sha256}\n{bad}")
+        fetched = upstream.log.matching(file_request(dist.filename), since=mark)
+        assert len(fetched) == 1, (
+            f"[P4] {upstream.name} saw {len(fetched)} request(s) for {dist.filename}, expected pip's one download\n"
+            f"{upstream.name} saw:\n{upstream.log.render(since=mark)}\n{bad}")
+
+        # What devpi itself answers for the file, as a client without a hash check sees it.
+        url, advertised = advertised_link(fresh_local.simple_url, dist.name, dist.filename, http)
+        assert advertised == dist.sha256, f"[P4] devpi advertises sha256 {advertised}, the upstream's file has {dist.sha256}"
+        answer = http.get(url, timeout=30)
+        redirected = [f"{r.status_code} -> {r.headers.get('Location')}" for r in answer.history]
+        assert answer.status_code == 200 and hashlib.sha256(answer.content).hexdigest() != dist.sha256, (
+            f"[P4] expected devpi to pass the corrupt bytes on with 200 (serve, and leave the check to pip); "
+            f"got {answer.status_code} via {redirected or 'no redirect'}\n{bad}")
+        if not answer.history:  # devpi fetched the bytes itself (a cached mirror): it must notice
+            devpi_log = devpi.log_tail(200, since=log_mark)
+            assert re.search(rf"{re.escape(dist.filename)}: sha256 mismatch", devpi_log), (
+                f"[P4] devpi streamed {dist.filename} from {mirror} without logging the mismatch\n{devpi_log}")
+
+    stored = disk.usage(devpi.serverdir).get(mirror, disk.IndexUsage(mirror))
+    assert not stored.files and not stored.in_flight, (
+        f"[P4] devpi kept something of the corrupt download under {mirror}\n{disk.report(devpi.serverdir)}")
+
+    healed = pip_client.download(dist.name, index_url=fresh_local.simple_url)
+    assert healed.ok and healed.file(dist.name).sha256 == dist.sha256, (
+        f"[P4] with {upstream.name} good again pip should get the right file\n{healed}")
+    after = disk.wait_for_file(devpi.serverdir, dist.filename) if not answer.history else disk.usage(devpi.serverdir)
+    wrong = [f for f in disk.all_files(after) if f.filename == dist.filename and f.sha256 != dist.sha256]
+    assert not wrong, f"[P4] devpi stored bytes of {dist.filename} that are not the upstream's file\n{disk.render(after)}"
