@@ -42,7 +42,7 @@ def run_suite(tmp_path: Path, devpi_prefix: Path):  # noqa: ANN201
         verdicts = {p: v["verdict"] for p, v in json.loads(report.read_text()).items()} if report.exists() else {}
         result = SuiteRun(done.returncode, done.stdout + done.stderr, verdicts)
         left = wait_for_no_processes_mentioning(str(tmp_path / "basetemp"))
-        assert not left, f"the suite left processes behind:\n" + "\n".join(left) + f"\n{result}"
+        assert not left, "the suite left processes behind:\n" + "\n".join(left) + f"\n{result}"
         return result
 
     return run

@@ -345,7 +345,7 @@ def test_fault_context_restores_online_even_when_the_block_raises(
     upstream: FakeUpstream, http: requests.Session, mode: Mode
 ) -> None:
     port = upstream.port
-    with pytest.raises(RuntimeError, match="boom"), upstream.fault(mode) as inside:
+    with pytest.raises(RuntimeError, match="boom"), upstream.fault(mode) as inside:  # noqa: PT012 (the block is the subject)
         assert inside is upstream
         assert upstream.mode() is mode
         raise RuntimeError("boom")
