@@ -16,6 +16,7 @@ from typing import Protocol
 
 from fake_upstreams.app import artifactory_links, mounted, pypiserver_app
 from fake_upstreams.faults import Mode, faulty
+from fake_upstreams.metadata import pep592_metadata
 from fake_upstreams.recorder import RequestLog, SeenRequest, recording
 from fake_upstreams.server import ServerSocket
 
@@ -39,7 +40,8 @@ class FakeUpstream:
         self._mode = Mode.ONLINE
         self._mode_lock = threading.Lock()
         root.mkdir(parents=True, exist_ok=True)
-        app = pypiserver_app(root)
+        self.yanked: dict[str, str] = {}  # filename -> PEP 592 reason, served as data-yanked
+        app = pep592_metadata(pypiserver_app(root), root, self.yanked)
         if artifactory:
             app = artifactory_links(app)
         if prefix:
@@ -86,6 +88,10 @@ class FakeUpstream:
     def unpublish(self, *dists: Publishable) -> None:
         for dist in dists:
             (self.root / dist.path.name).unlink(missing_ok=True)
+
+    def yank(self, filename: str, reason: str = "") -> None:
+        """Mark a published file yanked (PEP 592): its link says data-yanked="reason" from now on."""
+        self.yanked[filename] = reason
 
     def sha256(self, filename: str) -> str:
         """The digest of a file as this upstream holds it (and advertises it)."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import socketserver
 import threading
+from collections.abc import Callable
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
@@ -48,11 +50,15 @@ class ServerSocket:
         self.released = threading.Event()
         self._server: _ThreadingWSGIServer | None = None
         self._thread: threading.Thread | None = None
+        # Entered while the listening socket is made, e.g. to bind it inside a network namespace
+        # (fixtures/netns.py); the serving thread is started after it is left.
+        self.bind_context: Callable[[], contextlib.AbstractContextManager[object]] = contextlib.nullcontext
 
     def open(self) -> None:
         if self._server is not None:
             return
-        server = _ThreadingWSGIServer((self.host, self.port), _Handler)
+        with self.bind_context():
+            server = _ThreadingWSGIServer((self.host, self.port), _Handler)
         server.owner = self
         server.set_app(self.app)
         self.port = server.server_address[1]

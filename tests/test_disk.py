@@ -81,12 +81,25 @@ def test_render_and_report_name_each_index_file_and_total(tmp_path: Path) -> Non
     serverdir = server_dir(tmp_path)
     wheel = put(serverdir, "root/pypi/+f/abc/0123456789abc/numpy-1.26.1-py3-none-any.whl", WHEEL)
 
-    text = report(serverdir)
+    text = render(usage(serverdir))
 
-    assert str(serverdir) in text
     assert f"{len(WHEEL)} bytes in 1 release file(s)" in text
     assert f"root/pypi: 1 file(s), {len(WHEEL)} bytes" in text
     assert wheel.relpath in text and wheel.sha256 in text
+
+
+def test_report_sums_the_per_test_clones_on_one_line(tmp_path: Path) -> None:
+    serverdir = server_dir(tmp_path)
+    put(serverdir, "root/python-local/+f/99e/e24be0f4886dd/p-1.0.tar.gz", SDIST)
+    put(serverdir, "root/t1-python-local/+f/abc/0123456789abc/q-1.0.tar.gz", SDIST)
+    put(serverdir, "root/t2-pypi/+f/abc/0123456789abc/numpy-1.26.1-py3-none-any.whl", WHEEL)
+
+    text = report(serverdir)
+
+    assert str(serverdir) in text
+    assert f"root/python-local: 1 file(s), {len(SDIST)} bytes" in text
+    assert f"2 per-test clone indexes: 2 file(s), {len(SDIST) + len(WHEEL)} bytes" in text
+    assert "root/t1-" not in text
 
 
 def test_stray_files_outside_an_index_folder_are_ignored(tmp_path: Path) -> None:

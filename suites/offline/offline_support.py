@@ -1,0 +1,198 @@
+"""The offline suite's harness: the ways the intranet can be gone, and devpi's own settings.
+
+An `Intranet` is a devpi-server set up by the deployment plus the fake Artifactory its
+root/python-local mirrors, and one way of taking that Artifactory away:
+
+- refused, hang, 5xx: the session's devpi and fake Artifactory, with the fake's fault modes;
+- name: a devpi of its own that reaches the Artifactory by the host name `ARTIFACTORY_HOST`,
+  resolved by a private /etc/hosts (fixtures/hosts.py); gone = the name stops resolving;
+- link: a devpi of its own whose Artifactory listens inside a network namespace behind a veth
+  link (fixtures/netns.py); gone = the link goes dark (packets dropped, a black hole).
+
+Each scenario clones root/local and its mirrors (`Intranet.fresh_indexes()`) with the
+deployment's configuration, so what devpi has or has not fetched is the scenario's own.
+A scenario that needs an intranet on a devpi of its own (e.g. a deployment copy with a setting
+changed) builds it with `session_way(request, way, devpi=make_devpi(...))`,
+`named_intranet_of(request, deployment_path=...)` or `linked_intranet_of(request, deployment_path=...)`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import subprocess
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from fake_upstreams import ARTIFACTORY_PREFIX, FakeUpstream, Mode
+from fake_upstreams import fake_artifactory as fake_artifactory_upstream
+from fixtures import hosts, netns
+from fixtures.deployment import Deployment
+from fixtures.devpi import DevpiServer
+from fixtures.indexes import IndexClone, clone_root_local
+from fixtures.plugin import deployed_devpi, free_port
+
+ARTIFACTORY_HOST = "artifactory.example.test"  # .test: reserved, never resolvable on the internet
+PYTHON_LOCAL = "root/python-local"
+PYPI = "root/pypi"
+
+
+# -- devpi's own settings, read the way devpi reads them ----------------------------------------------
+
+_OPTIONS = """
+import json, sys
+from devpi_server.config import get_pluginmanager, parseoptions
+args = parseoptions(get_pluginmanager(), sys.argv[1:]).args
+print(json.dumps({"request_timeout": args.request_timeout, "mirror_cache_expiry": args.mirror_cache_expiry}))
+"""
+
+
+@dataclass(frozen=True)
+class ServerOptions:
+    """devpi-server's options as devpi itself parses the plist's ProgramArguments (and any
+    DEVPISERVER_* variable or config file the service would see)."""
+
+    request_timeout: int  # --request-timeout: every upstream request of a mirror (config.py, default 5)
+    mirror_cache_expiry: int  # --mirror-cache-expiry: mirrors without their own mirror_cache_expiry (default 1800)
+
+
+_options: dict[Path, ServerOptions] = {}
+
+
+def server_options(server: DevpiServer) -> ServerOptions:
+    if server.serverdir in _options:
+        return _options[server.serverdir]
+    program = server.settings.program_arguments()  # [wrapper, .../bin/devpi-server, options...]
+    python = str(Path(program[1]).parent / "python")
+    done = subprocess.run([python, "-c", _OPTIONS, *program[1:]], env=server.settings.env(), capture_output=True,
+                          text=True, timeout=60, check=True)
+    options = _options[server.serverdir] = ServerOptions(**json.loads(done.stdout.strip().splitlines()[-1]))
+    return options
+
+
+def cache_expiry(server: DevpiServer, index: str, options: ServerOptions) -> tuple[int, str]:
+    """The mirror_cache_expiry in force for `index`, and where it comes from."""
+    own = server.api.index_config(index).get("mirror_cache_expiry")
+    if own is not None:
+        return int(own), f"{index}'s mirror_cache_expiry"
+    return options.mirror_cache_expiry, f"devpi-server's --mirror-cache-expiry ({index} sets none)"
+
+
+def set_index_options(server: DevpiServer, index: str, **options: object) -> None:
+    """`devpi index INDEX key=value...`: a PATCH of the index configuration (needs the root login)."""
+    response = server.api.session.patch(server.api.url + index, json=[f"{k}={v}" for k, v in options.items()],
+                                        timeout=server.api.timeout)
+    assert response.status_code == 200, f"could not set {options} on {index}: {response.status_code} {response.text}"
+
+
+# -- the intranet and the ways it can be gone --------------------------------------------------------------
+
+
+@dataclass
+class Intranet:
+    way: str  # refused, hang, 5xx, name, link
+    gone_means: str  # what a person on call reads: "the intranet refuses connections"
+    devpi: DevpiServer
+    upstream: FakeUpstream
+    gone: Callable[[], contextlib.AbstractContextManager[object]]
+    password: str
+    waits: bool  # devpi gets no answer and waits out its request timeout (hang, black hole)
+    options: ServerOptions = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        self.options = server_options(self.devpi)
+
+    def fresh_indexes(self) -> IndexClone:
+        return clone_root_local(self.devpi, self.password)
+
+    def pip_bound(self, *, upstream_asked: bool) -> float:
+        """Seconds a pip run may take with the intranet gone: pip's own work, plus, when devpi asks
+        the intranet and gets no answer (hang, black hole), two request timeouts — one for the
+        project's page, one for pip's self-version check (devpi spends up to two on `pip`'s lookup
+        in root/python-local, pip stops waiting after 5 s). Refusals, 5xx and unresolvable names
+        cost devpi nothing measurable (test_offline_cached.py)."""
+        waits = 2 if (self.waits and upstream_asked) else 0
+        return PIP_ALLOWANCE + waits * self.options.request_timeout
+
+
+# pip's own work (start-up, resolution, ~5 local requests; ~1 s here) on a slow 2-core CI machine.
+PIP_ALLOWANCE = 10.0
+
+SESSION_WAYS = {  # the session fake Artifactory's own fault modes
+    "refused": (Mode.REFUSE, "the intranet refuses connections", False),
+    "hang": (Mode.HANG, "the intranet accepts connections and never answers", True),
+    "5xx": (Mode.ERROR_5XX, "the intranet answers 503 Service Unavailable", False),
+}
+WAYS = [*SESSION_WAYS, "name", "link"]
+
+
+# -- building intranets (also for scenarios that need one on a deployment copy of their own) ----------------
+
+
+def own_devpi(request: pytest.FixtureRequest, stack: contextlib.ExitStack, *, artifactory_url: str,
+              launcher: list[str] | None = None, deployment_path: Path | None = None) -> DevpiServer:
+    """A devpi-server of the suite's own, set up by the deployment (or a copy of it) exactly as
+    make_devpi does it — the same context manager — but able to outlive one test."""
+    get = request.getfixturevalue
+    settings = dataclasses.replace(get("devpi_settings"), home=get("tmp_path_factory").mktemp("home"), port=free_port(),
+                                   artifactory_url=artifactory_url)
+    chosen = Deployment(deployment_path.resolve()) if deployment_path else get("deployment")
+    chosen.check_layout()
+    return stack.enter_context(deployed_devpi(chosen, settings, get("xprocess_here"), request.config,
+                                              launcher=launcher or ()))
+
+
+def session_way(request: pytest.FixtureRequest, way: str, devpi: DevpiServer | None = None) -> Intranet:
+    """refused, hang or 5xx: the session's fake Artifactory in that fault mode, seen through `devpi`
+    (default: the session's; any devpi whose root/python-local mirrors the session fake will do)."""
+    mode, means, waits = SESSION_WAYS[way]
+    upstream: FakeUpstream = request.getfixturevalue("fake_artifactory")
+    server: DevpiServer = devpi or request.getfixturevalue("devpi")
+    return Intranet(way, means, server, upstream, lambda: upstream.fault(mode), server.settings.root_password, waits)
+
+
+@contextlib.contextmanager
+def named_intranet_of(request: pytest.FixtureRequest, *, deployment_path: Path | None = None) -> Iterator[Intranet]:
+    """name: devpi reaches the session's fake Artifactory as http://ARTIFACTORY_HOST:PORT/... through
+    a private /etc/hosts; gone = the name stops resolving (locally, at once)."""
+    reason = hosts.unavailable_reason()
+    if reason:
+        pytest.skip(f"the 'host name no longer resolves' case skipped: {reason}")
+    upstream: FakeUpstream = request.getfixturevalue("fake_artifactory")
+    names = hosts.PrivateNames(request.getfixturevalue("tmp_path_factory").mktemp("names"), {ARTIFACTORY_HOST: "127.0.0.1"})
+
+    @contextlib.contextmanager
+    def unresolvable() -> Iterator[None]:
+        names.remove(ARTIFACTORY_HOST)
+        try:
+            yield
+        finally:
+            names.add(ARTIFACTORY_HOST, "127.0.0.1")
+
+    with contextlib.ExitStack() as stack:
+        # The pages link files relatively, so the file downloads go through the host name too.
+        server = own_devpi(request, stack, artifactory_url=f"http://{ARTIFACTORY_HOST}:{upstream.port}{ARTIFACTORY_PREFIX}/simple/",
+                           launcher=names.launcher, deployment_path=deployment_path)
+        yield Intranet("name", f"the intranet's host name {ARTIFACTORY_HOST} no longer resolves", server, upstream,
+                       unresolvable, server.settings.root_password, waits=False)
+
+
+@contextlib.contextmanager
+def linked_intranet_of(request: pytest.FixtureRequest, *, deployment_path: Path | None = None) -> Iterator[Intranet]:
+    """link: a fake Artifactory of its own listening inside a network namespace, reached over a veth
+    link; gone = the link goes dark (packets dropped: a black hole, as off the VPN)."""
+    request.getfixturevalue("network_namespaces")  # skips with the reason when namespaces cannot be made
+    with contextlib.ExitStack() as stack:
+        ns = stack.enter_context(netns.network_namespace())
+        upstream = fake_artifactory_upstream(request.getfixturevalue("tmp_path_factory").mktemp("netns-artifactory"),
+                                             host=ns.address)
+        netns.serve_inside(ns, upstream.socket)
+        stack.enter_context(upstream)  # closed before the namespace goes: its socket would keep the namespace alive
+        # devpi stops first (the stack unwinds in reverse), so nothing talks to the link once it is gone.
+        server = own_devpi(request, stack, artifactory_url=upstream.simple_url, deployment_path=deployment_path)
+        yield Intranet("link", f"the link to the intranet ({ns.address} via {ns.host_link}) is dark: packets are dropped",
+                       server, upstream, ns.link_cut, server.settings.root_password, waits=True)
