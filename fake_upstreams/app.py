@@ -9,7 +9,7 @@ from typing import Any
 
 import pypiserver
 
-from fake_upstreams.recorder import WSGIApp
+from fake_upstreams.wsgi import WSGIApp, with_changed_body
 
 
 def pypiserver_app(root: Path) -> WSGIApp:
@@ -51,6 +51,12 @@ _PYPISERVER_LINK = re.compile(rb'href="[^"]*/packages/([^"/#]+)#sha256=([0-9a-f]
 _ARTIFACTORY_FILE = re.compile(r"^/packages/packages/[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{60}/([^/]+)$")
 
 
+def _artifactory_link(m: re.Match[bytes]) -> bytes:
+    filename, digest = m[1], m[2]
+    content_path = b"/".join([digest[:2], digest[2:4], digest[4:], filename])
+    return b'href="../../packages/packages/' + content_path + b"#sha256=" + digest + b'"'
+
+
 def artifactory_links(app: WSGIApp) -> WSGIApp:
     def rewrite(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -58,26 +64,6 @@ def artifactory_links(app: WSGIApp) -> WSGIApp:
             return app({**environ, "PATH_INFO": f"/packages/{match[1]}"}, start_response)
         if not path.startswith("/simple/") or path == "/simple/":
             return app(environ, start_response)
-        captured: dict[str, Any] = {}
-
-        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
-            captured.update(status=status, headers=headers)
-            return lambda _data: None
-
-        chunks = app(environ, capture)
-        try:
-            body = b"".join(chunks)
-        finally:
-            getattr(chunks, "close", lambda: None)()
-
-        def link(m: re.Match[bytes]) -> bytes:
-            filename, digest = m[1], m[2]
-            content_path = b"/".join([digest[:2], digest[2:4], digest[4:], filename])
-            return b'href="../../packages/packages/' + content_path + b"#sha256=" + digest + b'"'
-
-        body = _PYPISERVER_LINK.sub(link, body)
-        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
-        start_response(captured["status"], [*headers, ("Content-Length", str(len(body)))])
-        return [body]
+        return with_changed_body(app, environ, start_response, lambda body: _PYPISERVER_LINK.sub(_artifactory_link, body))
 
     return rewrite

@@ -10,7 +10,7 @@ import enum
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from fake_upstreams.recorder import WSGIApp
+from fake_upstreams.wsgi import WSGIApp, with_changed_body
 
 
 class Mode(enum.Enum):
@@ -39,19 +39,7 @@ def faulty(app: WSGIApp, mode: Callable[[], Mode]) -> WSGIApp:
             start_response("503 Service Unavailable", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
             return [body]
         if current is Mode.WRONG_HASH and is_release_file(environ.get("PATH_INFO", "")):
-            captured: dict[str, Any] = {}
-
-            def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
-                captured.update(status=status, headers=headers)
-                return lambda _data: None
-
-            chunks = app(environ, capture)
-            try:
-                body = b"".join(chunks)
-            finally:
-                getattr(chunks, "close", lambda: None)()
-            start_response(captured["status"], captured["headers"])
-            return [corrupt(body) if captured["status"].startswith("200") else body]
+            return with_changed_body(app, environ, start_response, corrupt)
         return app(environ, start_response)
 
     return middleware

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from fake_upstreams.recorder import WSGIApp
+from fake_upstreams.wsgi import WSGIApp, with_changed_body
 
 # pypiserver's file links: <a href="/packages/<file>#sha256=<hex>">  (attributes go after href)
 _LINK = re.compile(rb'<a href="([^"]*/packages/([^"/#]+)(?:#[^"]*)?)"')
@@ -110,21 +110,6 @@ def pep592_metadata(app: WSGIApp, root: Path, yanked: Mapping[str, str]) -> WSGI
         path = environ.get("PATH_INFO", "")
         if not path.startswith("/simple/") or path.rstrip("/") == "/simple":
             return app(environ, start_response)
-        captured: dict[str, Any] = {}
-
-        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
-            captured.update(status=status, headers=headers)
-            return lambda _data: None
-
-        chunks = app(environ, capture)
-        try:
-            body = b"".join(chunks)
-        finally:
-            getattr(chunks, "close", lambda: None)()
-        if captured["status"].startswith("200"):
-            body = rewrite(body)
-        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
-        start_response(captured["status"], [*headers, ("Content-Length", str(len(body)))])
-        return [body]
+        return with_changed_body(app, environ, start_response, rewrite)
 
     return middleware

@@ -10,7 +10,8 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 from fake_upstreams.faults import Mode
-from fake_upstreams.recorder import RequestLog, WSGIApp
+from fake_upstreams.recorder import RequestLog
+from fake_upstreams.wsgi import WSGIApp
 
 
 class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):

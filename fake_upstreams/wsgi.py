@@ -1,0 +1,29 @@
+"""The one WSGI piece the fakes share: answer with the wrapped app's body, changed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def with_changed_body(app: WSGIApp, environ: dict[str, Any], start_response: Callable[..., Any],
+                      change: Callable[[bytes], bytes]) -> Iterable[bytes]:
+    """Run `app`, buffer its answer, pass a 200's body through `change`, and fix Content-Length."""
+    captured: dict[str, Any] = {}
+
+    def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
+        captured.update(status=status, headers=headers)
+        return lambda _data: None
+
+    chunks = app(environ, capture)
+    try:
+        body = b"".join(chunks)
+    finally:
+        getattr(chunks, "close", lambda: None)()
+    if captured["status"].startswith("200"):
+        body = change(body)
+    headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
+    start_response(captured["status"], [*headers, ("Content-Length", str(len(body)))])
+    return [body]
