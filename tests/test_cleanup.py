@@ -29,17 +29,20 @@ def test_a_passing_run_writes_nothing_to_home_or_the_deployment(tmp_path, broken
     assert not (compared.diff_files or compared.left_only or compared.right_only), "the suite wrote into the deployment folder"
 
 
-def test_ctrl_c_leaves_no_process(tmp_path, devpi_prefix):
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_ctrl_c_leaves_no_process(tmp_path, devpi_prefix, workers):
     marker = str(tmp_path / "basetemp")
-    child = subprocess.Popen(suite_command(tmp_path, devpi_prefix, BUNDLED, "suites/smoke"), cwd=ROOT,
-                             env={**os.environ, "HOME": str(tmp_path)}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # A session of its own, so that the SIGINT below reaches the whole group, as a terminal's Ctrl-C does.
+    child = subprocess.Popen(suite_command(tmp_path, devpi_prefix, BUNDLED, "suites/smoke", *workers), cwd=ROOT,
+                             env={**os.environ, "HOME": str(tmp_path)}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             start_new_session=True)
     try:
         deadline = time.monotonic() + 120
-        while not any("devpi-server" in p for p in processes_mentioning(marker)):
+        while sum("devpi-server" in p for p in processes_mentioning(marker)) < max(1, len(workers)):
             assert child.poll() is None, "the run ended before devpi-server started"
             assert time.monotonic() < deadline, "devpi-server never started"
             time.sleep(0.2)
-        child.send_signal(signal.SIGINT)  # what Ctrl-C sends to the foreground pytest
+        os.killpg(child.pid, signal.SIGINT)
         output = child.communicate(timeout=60)[0].decode(errors="replace")
     finally:
         if child.poll() is None:
