@@ -17,16 +17,19 @@ from fixtures.deployment import BUNDLED
 pytestmark = pytest.mark.selftest
 
 
-def test_a_passing_run_writes_nothing_to_home_or_the_deployment(tmp_path, broken_copy, run_suite):
+def test_a_passing_run_writes_nothing_to_home_the_deployment_or_the_checkout(tmp_path, broken_copy, run_suite):
     home = tmp_path / "home"
     home.mkdir()
     copy = broken_copy("env.sh", "#", "#")  # an unchanged copy, to compare afterwards
-    result = run_suite(copy, "suites/smoke", home=home)
+    checkout_before = {p.name for p in ROOT.iterdir()}
+    result = run_suite(copy, "suites/smoke", "suites/resolution/test_greatest_version.py", home=home)
 
     assert result.returncode == 0, result
     assert list(home.iterdir()) == [], f"the suite wrote into $HOME: {list(home.iterdir())}"
     compared = filecmp.dircmp(BUNDLED, copy)
     assert not (compared.diff_files or compared.left_only or compared.right_only), "the suite wrote into the deployment folder"
+    added = {p.name for p in ROOT.iterdir()} - checkout_before
+    assert not added, f"the suite wrote into the checkout: {sorted(added)}"
 
 
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
