@@ -21,7 +21,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import re
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -196,3 +198,18 @@ def linked_intranet_of(request: pytest.FixtureRequest, *, deployment_path: Path 
         server = own_devpi(request, stack, artifactory_url=upstream.simple_url, deployment_path=deployment_path)
         yield Intranet("link", f"the link to the intranet ({ns.address} via {ns.host_link}) is dark: packets are dropped",
                        server, upstream, ns.link_cut, server.settings.root_password, waits=True)
+
+
+def listed(devpi: DevpiServer, index: str, project: str, filename: str) -> bool:
+    """Does the page pip reads for `project` through `index` link `filename` now?"""
+    status, page = devpi.api.simple_page(index, project)
+    return status == 200 and re.search(rf"/{re.escape(filename)}#", page) is not None
+
+
+def wait_until_listed(devpi: DevpiServer, index: str, project: str, filename: str, *, deadline: float) -> float | None:
+    """Poll devpi's page until it links `filename`; the monotonic time it first did, or None at the deadline."""
+    while time.monotonic() < deadline:
+        if listed(devpi, index, project, filename):
+            return time.monotonic()
+        time.sleep(0.1)  # a poll interval, not a wait for something to happen
+    return None

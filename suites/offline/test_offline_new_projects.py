@@ -35,9 +35,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from offline_support import PYPI, PYTHON_LOCAL, cache_expiry, server_options, set_index_options
+from offline_support import PYPI, PYTHON_LOCAL, cache_expiry, server_options, set_index_options, wait_until_listed
 from offline_checks import pip_errors
-from vpn_support import list_read_at, refresh, threshold, wait_until_served
+from vpn_support import list_read_at, refresh, threshold
 
 from fixtures.catalogue import PUBLIC_PROJECT
 from fixtures.indexes import clone_root_local
@@ -93,7 +93,7 @@ def test_a_new_project_becomes_installable_once_devpi_reads_the_project_list_aga
     dist = packages.sdist(name, "1.0.0")
     upstream.publish(dist)
     limit = SHORT_EXPIRY + options.request_timeout + 10
-    seen_at = wait_until_served(devpi, short.name, name, dist.filename, deadline=short_read_at + limit)
+    seen_at = wait_until_listed(devpi, short.name, name, dist.filename, deadline=short_read_at + limit)
     assert seen_at is not None, (
         f"[O7] {name}, created on the {where} upstream, was still not served through {short.name} {limit} s after "
         f"devpi last read the project list, with mirror_cache_expiry={SHORT_EXPIRY} on {short.clone_of(mirror)}")

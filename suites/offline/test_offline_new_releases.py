@@ -17,31 +17,12 @@ import re
 import time
 
 import pytest
-import requests
-from offline_support import PYTHON_LOCAL, WAYS, cache_expiry, server_options, set_index_options
+from offline_support import PYTHON_LOCAL, WAYS, cache_expiry, listed, server_options, set_index_options, wait_until_listed
 from offline_checks import assert_served_same_file
 
-from fixtures.devpi import DevpiServer
 from fixtures.indexes import clone_root_local
 
 SHORT_EXPIRY = 2  # seconds, set by the test to prove the mechanism quickly
-
-
-def listed(server: DevpiServer, index: str, project: str, filename: str) -> bool:
-    """Does the page pip reads for `project` through `index` link `filename` now?"""
-    with requests.Session() as session:
-        session.trust_env = False
-        page = session.get(f"{server.index_url(index)}{project}/", headers={"Accept": "text/html"}, timeout=60)
-    return page.status_code == 200 and re.search(rf"/{re.escape(filename)}#", page.text) is not None
-
-
-def wait_until_listed(server: DevpiServer, index: str, project: str, filename: str, *, deadline: float) -> float | None:
-    """Poll devpi's page until it links `filename`; the monotonic time it first did, or None."""
-    while time.monotonic() < deadline:
-        if listed(server, index, project, filename):
-            return time.monotonic()
-        time.sleep(0.1)  # a poll interval, not a wait for something to happen
-    return None
 
 
 @pytest.mark.promise("O4")

@@ -17,7 +17,6 @@ import datetime
 import importlib.metadata
 import re
 import shutil
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -267,22 +266,6 @@ def _session() -> requests.Session:
     session = requests.Session()
     session.trust_env = False  # loopback only, never through the host's proxy
     return session
-
-
-def served(devpi: DevpiServer, index: str, project: str, filename: str) -> bool:
-    """Does the page pip reads for `project` through `index` link `filename` now?"""
-    with _session() as session:
-        page = session.get(f"{devpi.index_url(index)}{project}/", headers={"Accept": "text/html"}, timeout=60)
-    return page.status_code == 200 and re.search(rf"/{re.escape(filename)}#", page.text) is not None
-
-
-def wait_until_served(devpi: DevpiServer, index: str, project: str, filename: str, *, deadline: float) -> float | None:
-    """Poll devpi's page until it links `filename`; the monotonic time it first did, or None at the deadline."""
-    while time.monotonic() < deadline:
-        if served(devpi, index, project, filename):
-            return time.monotonic()
-        time.sleep(0.1)  # a poll interval, not a wait for something to happen
-    return None
 
 
 def refresh(devpi: DevpiServer, index: str, project: str) -> int:
