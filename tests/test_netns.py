@@ -77,6 +77,7 @@ def test_a_socket_made_inside_stays_inside_and_the_thread_comes_home():
             accepted = threading.Thread(target=lambda: server.accept()[0].close(), daemon=True)
             accepted.start()
             assert connect(ns.address, server.getsockname()[1]) == "connected"
+            accepted.join(timeout=10)  # the kernel may connect before accept() runs: close only after it
             with pytest.raises(OSError), socket.socket() as outside:
                 outside.bind((ns.address, 0))  # the address exists only inside the namespace
         finally:
@@ -95,8 +96,10 @@ def test_a_link_down_is_a_black_hole_that_sends_nothing_off_the_machine():
                 f"with the link down, packets must still go into the veth, not off the machine: {ns.route_from_host()}")
             assert connect(ns.address, port) == "timeout", "a dark link should drop packets, not refuse them"
             ns.link_up()
-            threading.Thread(target=lambda: server.accept()[0].close(), daemon=True).start()
+            accepted = threading.Thread(target=lambda: server.accept()[0].close(), daemon=True)
+            accepted.start()
             assert connect(ns.address, port, timeout=10) == "connected"
+            accepted.join(timeout=10)  # the kernel may connect before accept() runs: close only after it
         finally:
             server.close()
 
