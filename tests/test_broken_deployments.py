@@ -36,6 +36,11 @@ def test_the_suite_fails_on_the_promise_that_broke(breakage, broken_copy, run_su
         assert re.search(rf"BROKEN\s+{promise}\b", result.output), f"the summary should name {promise}\n{result}"
     for promise in kept:
         assert result.verdicts.get(promise) == "kept", f"{promise} does not depend on what broke ({breakage})\n{result}"
+    # What a person on call gets with each failure: the promise, what pip said, the page devpi
+    # served, devpi's log and the upstreams' requests.
+    for section in ("- promise ", "- pip runs -", "- simple page http://localhost:", "- devpi-server log (this test) -",
+                    "- fake PyPI requests -", "- fake Artifactory requests -"):
+        assert section in result.output, f"a failure report lacks its {section.strip('- ')!r} section\n{result}"
 
 
 def test_a_missing_file_is_one_clear_error_naming_file_and_step(broken_copy, run_suite):
