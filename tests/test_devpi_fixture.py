@@ -11,7 +11,8 @@ import pytest
 pytestmark = pytest.mark.selftest
 
 
-def test_the_server_runs_what_the_plist_says(devpi, devpi_settings):
+def test_the_server_runs_what_the_plist_says(devpi):
+    devpi_settings = devpi.settings
     with devpi_settings.plist.open("rb") as f:
         program = plistlib.load(f)["ProgramArguments"]
 

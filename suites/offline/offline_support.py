@@ -33,10 +33,8 @@ import pytest
 from fake_upstreams import ARTIFACTORY_PREFIX, FakeUpstream, Mode
 from fake_upstreams import fake_artifactory as fake_artifactory_upstream
 from fixtures import hosts, netns
-from fixtures.deployment import Deployment
 from fixtures.devpi import DevpiServer
 from fixtures.indexes import IndexClone, clone_root_local
-from fixtures.plugin import deployed_devpi, free_port
 
 ARTIFACTORY_HOST = "artifactory.example.test"  # .test: reserved, never resolvable on the internet
 PYTHON_LOCAL = "root/python-local"
@@ -86,9 +84,7 @@ def cache_expiry(server: DevpiServer, index: str, options: ServerOptions) -> tup
 
 def set_index_options(server: DevpiServer, index: str, **options: object) -> None:
     """`devpi index INDEX key=value...`: a PATCH of the index configuration (needs the root login)."""
-    response = server.api.session.patch(server.api.url + index, json=[f"{k}={v}" for k, v in options.items()],
-                                        timeout=server.api.timeout)
-    assert response.status_code == 200, f"could not set {options} on {index}: {response.status_code} {response.text}"
+    server.api.set_index_options(index, **options)
 
 
 # -- the intranet and the ways it can be gone --------------------------------------------------------------
@@ -137,15 +133,9 @@ WAYS = [*SESSION_WAYS, "name", "link"]
 
 def own_devpi(request: pytest.FixtureRequest, stack: contextlib.ExitStack, *, artifactory_url: str,
               launcher: list[str] | None = None, deployment_path: Path | None = None) -> DevpiServer:
-    """A devpi-server of the suite's own, set up by the deployment (or a copy of it) exactly as
-    make_devpi does it — the same context manager — but able to outlive one test."""
-    get = request.getfixturevalue
-    settings = dataclasses.replace(get("devpi_settings"), home=get("tmp_path_factory").mktemp("home"), port=free_port(),
-                                   artifactory_url=artifactory_url)
-    chosen = Deployment(deployment_path.resolve()) if deployment_path else get("deployment")
-    chosen.check_layout()
-    return stack.enter_context(deployed_devpi(chosen, settings, get("xprocess_here"), request.config,
-                                              launcher=launcher or ()))
+    """A devpi-server of the suite's own from the session's factory, able to outlive one test."""
+    return stack.enter_context(request.getfixturevalue("devpi_factory").server(
+        deployment=deployment_path, launcher=launcher or (), artifactory_url=artifactory_url))
 
 
 def session_way(request: pytest.FixtureRequest, way: str, devpi: DevpiServer | None = None) -> Intranet:

@@ -48,7 +48,9 @@ def test_a_yanked_release_is_ignored_unless_pinned(fresh_local, fake_pypi, packa
 
 
 @pytest.mark.promise("R3")
-def test_a_release_yanked_without_a_reason_is_ignored(devpi, fresh_local, fake_artifactory, packages, pip_client, project_name):
+@pytest.mark.finding("R3-reasonless-yank")
+def test_a_release_yanked_without_a_reason_is_ignored(devpi, fresh_local, fake_artifactory, packages, pip_client, project_name,
+                                                      finding):
     """PEP 592 allows a yank with no reason (`data-yanked=""`), which is how an HTML index such as
     Artifactory marks it. pip through root/local must still skip it.
 
@@ -69,7 +71,7 @@ def test_a_release_yanked_without_a_reason_is_ignored(devpi, fresh_local, fake_a
                                      headers={"Accept": "application/vnd.pypi.simple.v1+json"}).json()
         entry = next((f for f in page.get("files", []) if f["filename"] == yanked.filename), {})
         if entry.get("yanked") == "":
-            pytest.xfail(f'[R3] finding: devpi serves {yanked.filename} as "yanked": "" in its JSON page, which pip '
+            finding("R3-reasonless-yank", f'devpi serves {yanked.filename} as "yanked": "" in its JSON page, which pip '
                          f"reads as not yanked, so pip installs a release the intranet yanked")
     assert result.file(name).version == "1.0", f"[R3] pip must skip the yanked 2.0\n{result}"
 
