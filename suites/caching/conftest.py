@@ -9,12 +9,13 @@ from collections.abc import Callable, Iterator
 import pytest
 import requests
 
+from fixtures.api import http_session
+
 
 @pytest.fixture
 def http() -> Iterator[requests.Session]:
     """requests without the host's proxy settings: loopback only, and we see devpi's own answer."""
-    with requests.Session() as session:
-        session.trust_env = False
+    with http_session() as session:
         yield session
 
 

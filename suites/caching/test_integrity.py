@@ -2,14 +2,16 @@
 a tampering proxy). Whichever index serves the file, pip must not end up with those bytes as a
 good download, devpi must not keep them, and the next good answer of the upstream heals it.
 
-What devpi 6.20 does, measured with these tests:
+What devpi itself answers for the corrupt file is recorded as a figure, not asserted: a devpi that
+refuses it with an error keeps the promise at least as well as one that streams it and leaves the
+check to pip. Measured on devpi 6.20:
 - root/pypi (pass-through, P1): devpi only redirects; pip fetches the bytes from PyPI itself and
   rejects them against the #sha256 of devpi's simple page.
-- root/python-local (cached, P2): devpi does not refuse. It fetches and streams the bytes to pip
-  with 200 and the full Content-Length while hashing them; its check comes after the last byte,
-  so it can only log the mismatch ("sha256 mismatch", a ChecksumError traceback) and drop the
-  file. pip rejects the bytes by the same #sha256. A client that ignores the hash (curl, a
-  browser) gets the corrupt file with 200.
+- root/python-local (cached, P2): devpi fetches and streams the bytes with 200 and the full
+  Content-Length while hashing them; its check comes after the last byte, so it can only log the
+  mismatch ("sha256 mismatch") and drop the file. pip rejects the bytes by the same #sha256.
+Whether a client that checks no hash (easy_install's .pydistutils.cfg, buildout: the guide
+configures both) would take such bytes is a question for the client-configuration scenarios (C3).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ def advertised_link(index_url: str, project: str, filename: str, http) -> tuple[
 @pytest.mark.promise("P4")
 @pytest.mark.parametrize("side", SIDES)
 def test_bytes_not_matching_the_advertised_hash_never_reach_pip_as_good(
-        side, devpi, fresh_local, fake_pypi, fake_artifactory, pip_client, packages, project_name, http, file_request):
+        side, devpi, fresh_local, fake_pypi, fake_artifactory, pip_client, packages, project_name, http, file_request, figure):
     """"Never served as good": while the upstream sends corrupt bytes pip's download fails on
     the hash and nothing is kept; once the upstream is good again pip gets the right file. A
     user learns that a corrupted upstream costs a failed install, never a wrong one."""
@@ -50,26 +52,29 @@ def test_bytes_not_matching_the_advertised_hash_never_reach_pip_as_good(
     with upstream.fault(Mode.WRONG_HASH):
         mark, log_mark = upstream.log.mark(), devpi.log_size()
         bad = pip_client.download(dist.name, index_url=fresh_local.simple_url)
-        assert not bad.ok and not bad.files, f"[P4] pip accepted a download while {upstream.name} served corrupt bytes\n{bad}"
-        assert "DO NOT MATCH THE HASHES" in bad.stderr and dist.sha256 in bad.stderr, (
-            f"[P4] pip's download should fail on the advertised sha256 {dist.sha256}\n{bad}")
         fetched = upstream.log.matching(file_request(dist.filename), since=mark)
-        assert len(fetched) == 1, (
-            f"[P4] {upstream.name} saw {len(fetched)} request(s) for {dist.filename}, expected pip's one download\n"
-            f"{upstream.name} saw:\n{upstream.log.render(since=mark)}\n{bad}")
+        assert fetched, (
+            f"[P4] precondition: {upstream.name} saw no request for {dist.filename}, so nothing corrupt was ever offered; "
+            f"the scenario tested nothing\n{upstream.name} saw:\n{upstream.log.render(since=mark)}\n{bad}")
+        assert not bad.ok and not bad.files, f"[P4] pip accepted a download while {upstream.name} served corrupt bytes\n{bad}"
 
         # What devpi itself answers for the file, as a client without a hash check sees it.
         url, advertised = advertised_link(fresh_local.simple_url, dist.name, dist.filename, http)
-        assert advertised == dist.sha256, f"[P4] devpi advertises sha256 {advertised}, the upstream's file has {dist.sha256}"
+        assert advertised == dist.sha256, (
+            f"[P4] devpi advertises sha256 {advertised} for {dist.filename}, the upstream's good file has {dist.sha256}: "
+            f"a client checking devpi's hash would take whatever bytes match that")
         answer = http.get(url, timeout=30)
-        redirected = [f"{r.status_code} -> {r.headers.get('Location')}" for r in answer.history]
-        assert answer.status_code == 200 and hashlib.sha256(answer.content).hexdigest() != dist.sha256, (
-            f"[P4] expected devpi to pass the corrupt bytes on with 200 (serve, and leave the check to pip); "
-            f"got {answer.status_code} via {redirected or 'no redirect'}\n{bad}")
-        if not answer.history:  # devpi fetched the bytes itself (a cached mirror): it must notice
-            devpi_log = devpi.log_tail(200, since=log_mark)
-            assert re.search(rf"{re.escape(dist.filename)}: sha256 mismatch", devpi_log), (
-                f"[P4] devpi streamed {dist.filename} from {mirror} without logging the mismatch\n{devpi_log}")
+        devpi_log = devpi.log_tail(200, since=log_mark)
+
+    redirected = " via " + ", ".join(f"{r.status_code} -> {r.headers.get('Location')}" for r in answer.history) if answer.history else ""
+    good_bytes = hashlib.sha256(answer.content).hexdigest() == dist.sha256
+    noticed = re.search(rf"{re.escape(dist.filename)}: sha256 mismatch", devpi_log) is not None
+    pip_said = "on the hash" if "DO NOT MATCH THE HASHES" in bad.stderr else "with an error (see the run)"
+    answered = (f"{answer.status_code}{redirected} with {'the good' if good_bytes else 'the corrupt'} bytes"
+                if answer.ok else f"{answer.status_code}{redirected} (refused)")
+    figure(f"P4_{side}_devpi_answer", answer.status_code,
+           f"P4 {side}: while {upstream.name} sent corrupt bytes, devpi answered a plain GET of {mirror}'s file with "
+           f"{answered}; devpi {'logged' if noticed else 'did not log'} the sha256 mismatch; pip failed {pip_said}")
 
     stored = disk.usage(devpi.serverdir).get(mirror, disk.IndexUsage(mirror))
     assert not stored.files and not stored.in_flight, (
