@@ -65,3 +65,27 @@ def test_a_start_whose_port_was_taken_is_retried_on_another_port_and_says_so(dev
             assert server.settings.port != taken, "the server should have moved to another port"
             assert server.api.get_json("+api")["login"].startswith(server.url.rstrip("/"))
     assert any(f"port {taken} was taken" in r.getMessage() for r in caplog.records), caplog.text
+
+
+@pytest.mark.parametrize(("specifier", "runs"), [(">=6,<99", True), ("<1", False)])
+def test_a_scenario_limited_to_some_devpi_versions_is_skipped_on_the_others(pytester, devpi_server_version, specifier, runs,
+                                                                             monkeypatch, devpi_prefix):
+    """The version gate reads what the install step put in the prefix, not what was asked for."""
+    from suite_runs import ROOT
+
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    pytester.makepyfile(test_gate=f'''
+import pytest
+
+@pytest.mark.devpi_versions("{specifier}")
+def test_gated():
+    pass
+''')
+    result = pytester.runpytest_subprocess("-p", "fixtures.report", "-p", "fixtures.plugin", "-p", "no:cacheprovider", "-rs",
+                                           "--devpi-prefixes", str(devpi_prefix.parent),
+                                           "--devpi-server-version", str(devpi_server_version))
+    if runs:
+        result.assert_outcomes(passed=1)
+    else:
+        result.assert_outcomes(skipped=1)
+        result.stdout.fnmatch_lines([f"*concerns devpi-server <1; this run has {devpi_server_version}*"])
