@@ -1,0 +1,87 @@
+"""The upgrade rehearsal's parts: what a server directory holds before and after, compared in the
+terms of the version that reads it, and devpi's own export and import.
+
+devpi-server 7 renamed the "mirror" index type to "remote" and its "mirror_*" options to "remote_*"
+(mirror_cache_expiry became remote_refresh_delay; its changelog). An upgrade that carries a setting
+over under its new name has kept it, so settings are compared by meaning, not by key.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fixtures.clients import ResolvedFile
+from fixtures.deployment import Settings, tail
+
+INDEXES = ("root/pypi", "root/python-local", "root/local")
+NEW_NAMES = {"mirror_url": "remote_url", "mirror_use_external_urls": "remote_use_external_urls",
+             "mirror_cache_expiry": "remote_refresh_delay", "mirror_no_project_list": "remote_no_project_list"}
+NEW_TYPES = {"mirror": "remote", "stage": "local"}
+
+
+def meaning(config: dict) -> dict:
+    """An index configuration with devpi 7's names for devpi 6's settings."""
+    named = {NEW_NAMES.get(key, key): value for key, value in config.items()}
+    if "type" in named:
+        named["type"] = NEW_TYPES.get(named["type"], named["type"])
+    return named
+
+
+def lost_settings(before: dict[str, dict], after: dict[str, dict], asked: dict[str, dict[str, str]]) -> list[str]:
+    """The settings the deployment asked for that the upgraded server no longer has as before."""
+    lost = []
+    for index, keys in asked.items():
+        old, new = meaning(before.get(index, {})), meaning(after.get(index, {}))
+        for key in keys:
+            key = NEW_NAMES.get(key, key)
+            if old.get(key) != new.get(key):
+                lost.append(f"{index}: {key} was {old.get(key)!r}, is {new.get(key)!r}")
+    return lost
+
+
+@dataclass
+class Before:
+    """What the server directory held under version A."""
+
+    configs: dict[str, dict]
+    private: ResolvedFile
+    auth_header: str
+
+
+@dataclass
+class UpgradeWay:
+    """One way of upgrading and what it kept."""
+
+    way: str  # "in place", "export/import", "export/import with mirrored files"
+    started: bool = False
+    problems: list[str] = field(default_factory=list)
+    evidence: str = ""
+    commands: list[str] = field(default_factory=list)
+    token_kept: bool | None = None
+
+    @property
+    def kept_everything(self) -> bool:
+        return self.started and not self.problems
+
+
+def run(command: list[str], settings: Settings) -> str:
+    done = subprocess.run(command, env=settings.env(), capture_output=True, text=True, timeout=600, check=False,
+                          cwd=settings.home)
+    output = tail(done.stdout + done.stderr, 30)
+    if done.returncode != 0:
+        raise RuntimeError(f"$ {' '.join(command)}\nexit status {done.returncode}\n{output}")
+    return output
+
+
+def export_import(a_prefix: Path, b_prefix: Path, old: Settings, new: Settings, dump: Path, *, mirrored: bool) -> list[str]:
+    """devpi's documented path across an incompatible server directory: export with A, import with B
+    (into B's own default storage). Returns the commands, as a user would type them."""
+    export = [str(a_prefix / "bin" / "devpi-export"), "--serverdir", str(old.serverdir),
+              *(["--include-mirrored-files"] if mirrored else []), str(dump)]
+    import_ = [str(b_prefix / "bin" / "devpi-import"), "--serverdir", str(new.serverdir), str(dump)]
+    new.devpi_home.mkdir(parents=True, exist_ok=True)
+    run(export, old)
+    run(import_, new)
+    return [" ".join(export), " ".join(import_)]

@@ -1,0 +1,122 @@
+"""S4, the guide's Maintenance "To upgrade devpi": stop the service, `micromamba update --name devpi
+--all` (here: the deployment's install step for version B into the same environment), start it
+again on the same server directory. Run with `--upgrade-from A`; B is the version under test
+(--devpi-server-version, default the newest).
+
+A server directory is built with A as a user has it (the deployment's indexes, a private file
+cached, root logged in), upgraded in place to B, and checked: the configuration the deployment
+asked for, the cached private file served with the intranet gone, root's login. Where B refuses
+the old directory, devpi's documented path is rehearsed (devpi-export with A, devpi-import with B,
+with and without --include-mirrored-files) and checked the same way. The verdict per (A, B) is a
+figure: "in place", "needs export/import" (a finding: the guide's upgrade is not enough) or BROKEN.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from rehearsal import INDEXES, Before, UpgradeWay, export_import, lost_settings
+
+from fake_upstreams import Mode
+from fixtures.deployment import requested_index_config
+from fixtures.plugin import StepFailed, install, kept_install
+
+
+@pytest.fixture
+def upgrade_from(request: pytest.FixtureRequest) -> str:
+    version = request.config.getoption("upgrade_from")
+    if not version:
+        pytest.skip("the upgrade rehearsal needs --upgrade-from VERSION (the devpi-server a user upgrades from)")
+    return version
+
+
+def check(server, before: Before, asked, fake_artifactory, pip_client, way: UpgradeWay) -> None:  # noqa: ANN001
+    """What a user relies on after the upgrade; each loss goes into way.problems."""
+    way.started = True
+    server.api.logout()
+    try:
+        server.api.login("root", server.settings.root_password)
+    except Exception as exc:  # noqa: BLE001  (any refusal is the evidence)
+        way.problems.append(f"root can no longer log in with the deployment's password: {exc}")
+    after = {}
+    for index in INDEXES:
+        try:
+            after[index] = server.api.index_config(index)
+        except Exception as exc:  # noqa: BLE001
+            way.problems.append(f"{index} is gone: {exc}")
+    way.problems.extend(lost_settings(before.configs, after, asked))
+    with fake_artifactory.fault(Mode.REFUSE):
+        got = pip_client.download(before.private.name, index_url=server.index_url("root/local"))
+    if not got.ok or not got.files:
+        way.problems.append(f"the cached {before.private.filename} is not served with the intranet gone")
+        way.evidence += f"\n{got}"
+    elif got.file(before.private.name).sha256 != before.private.sha256:
+        way.problems.append(f"{before.private.filename} is served with other bytes than before the upgrade")
+        way.evidence += f"\n{got}"
+    status = server.api.session.get(server.api.url + "+api", headers={"X-Devpi-Auth": before.auth_header}, timeout=30)
+    way.token_kept = "ok" in str(status.json().get("result", {}).get("authstatus", ""))
+
+
+@pytest.mark.promise("S4")
+@pytest.mark.finding("S4-upgrade-needs-export")
+def test_the_guides_upgrade_keeps_configuration_cached_files_and_logins(
+        upgrade_from, devpi_server_version, deployment, devpi_factory, pytestconfig, tmp_path_factory, fake_artifactory,
+        packages, project_name, pip_client, figure, finding):
+    a, b = upgrade_from, str(devpi_server_version)
+    env = tmp_path_factory.mktemp("upgraded-env") / "prefix"
+    install(deployment, a, env, tmp_path_factory.mktemp("install-home"))
+    home = tmp_path_factory.mktemp("home")
+    name = project_name("private")
+    dist = packages.sdist(name, "1.0.0")
+    fake_artifactory.publish(dist)
+
+    with devpi_factory.server(prefix=env, home=home, own_home=False) as old:
+        old_settings = old.settings
+        got = pip_client.download(name, index_url=old.index_url("root/local"))
+        assert got.ok, f"[S4] precondition: with devpi-server {a} pip could not download {name}\n{got}"
+        old.api.login("root", old.settings.root_password)
+        before = Before({index: old.api.index_config(index) for index in INDEXES}, got.file(name),
+                        old.api.session.headers["X-Devpi-Auth"])
+    asked = requested_index_config(deployment, ["configure"], old_settings, tmp_path_factory.mktemp("asked"))
+
+    install(deployment, b, env, tmp_path_factory.mktemp("install-home"))  # the guide's update, same environment
+    ways = [UpgradeWay("in place", commands=["launchctl bootout ...", f"(update the environment to devpi-server {b})",
+                                             "launchctl bootstrap ..."])]
+    try:
+        with devpi_factory.server(prefix=env, home=home, own_home=False, set_up=False) as new:
+            check(new, before, asked, fake_artifactory, pip_client, ways[0])
+    except StepFailed as refused:
+        ways[0].evidence = str(refused)[-2000:]
+
+    if not ways[0].kept_everything:
+        a_env = kept_install(deployment, a, pytestconfig, tmp_path_factory.mktemp("install-home"))
+        for mirrored in (False, True):
+            way = UpgradeWay("export/import" + (" with mirrored files" if mirrored else ""))
+            ways.append(way)
+            new_home = tmp_path_factory.mktemp("home")
+            try:
+                way.commands = export_import(a_env, env, old_settings, dataclasses.replace(old_settings, home=new_home),
+                                             tmp_path_factory.mktemp("dump") / "dump", mirrored=mirrored)
+                with devpi_factory.server(prefix=env, home=new_home, own_home=False, set_up=False) as new:
+                    check(new, before, asked, fake_artifactory, pip_client, way)
+            except (StepFailed, RuntimeError) as exc:
+                way.evidence = str(exc)[-2000:]
+
+    for way in ways:
+        state = ("kept everything" if way.kept_everything else
+                 f"lost: {'; '.join(way.problems)}" if way.started else "did not start")
+        token = {True: "; root's login token still valid", False: "; root's login token no longer valid", None: ""}
+        figure(f"S4_{a}_to_{b}_{way.way.replace(' ', '_')}", way.kept_everything,
+               f"S4 {a} -> {b}, {way.way}: {state}{token[way.token_kept]}")
+    summary = "\n".join(f"- {w.way}: {'kept everything' if w.kept_everything else 'FAILED'}\n  evidence: {w.evidence.strip()[:1500]}"
+                        for w in ways)
+    if ways[0].kept_everything:
+        return
+    working = [w for w in ways if w.kept_everything]
+    assert working, (f"[S4] upgrading the deployment from devpi-server {a} to {b} keeps nothing whole, in place or by "
+                     f"export/import:\n{summary}")
+    finding("S4-upgrade-needs-export",
+            f"the guide's upgrade (stop, update the environment, start) from devpi-server {a} to {b} does not keep the "
+            f"server directory; devpi's export/import does ({working[0].way}). Commands a user must run, with the "
+            f"service stopped, before updating the environment and after: {' && '.join(working[0].commands)}\n{summary}")
