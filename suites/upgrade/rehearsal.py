@@ -77,11 +77,17 @@ def run(command: list[str], settings: Settings) -> str:
 
 def export_import(a_prefix: Path, b_prefix: Path, old: Settings, new: Settings, dump: Path, *, mirrored: bool) -> list[str]:
     """devpi's documented path across an incompatible server directory: export with A, import with B
-    (into B's own default storage). Returns the commands, as a user would type them."""
-    export = [str(a_prefix / "bin" / "devpi-export"), "--serverdir", str(old.serverdir),
-              *(["--include-mirrored-files"] if mirrored else []), str(dump)]
-    import_ = [str(b_prefix / "bin" / "devpi-import"), "--serverdir", str(new.serverdir), str(dump)]
+    (into B's own default storage). Returns the commands in the guide's terms, as a user would run them."""
+    keep = ["--include-mirrored-files"] if mirrored else []
     new.devpi_home.mkdir(parents=True, exist_ok=True)
-    run(export, old)
-    run(import_, new)
-    return [" ".join(export), " ".join(import_)]
+    run([str(a_prefix / "bin" / "devpi-export"), "--serverdir", str(old.serverdir), *keep, str(dump)], old)
+    run([str(b_prefix / "bin" / "devpi-import"), "--serverdir", str(new.serverdir), str(dump)], new)
+    return [
+        'launchctl bootout "gui/$(id -u)/com.manselmi.devpi.server"',
+        f'micromamba run --name devpi devpi-export --serverdir "${{HOME}}/.devpi/server" {" ".join(keep)} "${{HOME}}/devpi-export"'
+        .replace("  ", " "),
+        'mv -- "${HOME}/.devpi/server" "${HOME}/.devpi/server.before-upgrade"',
+        "micromamba update --name devpi --all",
+        'micromamba run --name devpi devpi-import --serverdir "${HOME}/.devpi/server" "${HOME}/devpi-export"',
+        'launchctl bootstrap "gui/$(id -u)/" ~/Library/LaunchAgents/com.manselmi.devpi.server.plist',
+    ]

@@ -118,5 +118,5 @@ def test_the_guides_upgrade_keeps_configuration_cached_files_and_logins(
                      f"export/import:\n{summary}")
     finding("S4-upgrade-needs-export",
             f"the guide's upgrade (stop, update the environment, start) from devpi-server {a} to {b} does not keep the "
-            f"server directory; devpi's export/import does ({working[0].way}). Commands a user must run, with the "
-            f"service stopped, before updating the environment and after: {' && '.join(working[0].commands)}\n{summary}")
+            f"server directory; devpi's export/import does ({working[0].way}). What a user must run instead:\n    "
+            + "\n    ".join(working[0].commands) + f"\n{summary}")
