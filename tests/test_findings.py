@@ -67,3 +67,20 @@ def test_an_undeclared_or_unknown_finding_is_an_error(run):
     result, _ = run(unknown)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*unknown finding id 'R3-no-such'*"])
+
+
+def test_the_markdown_summary_puts_what_broke_first_with_figures_and_findings(run, pytester):
+    broken = SCENARIOS + '''
+
+@pytest.mark.promise("R1")
+def test_broken():
+    assert False, "[R1] pip got nothing"
+'''
+    summary = pytester.path / "summary.md"
+    run(broken, "--conformance-markdown", str(summary))
+
+    text = summary.read_text()
+    rows = [line for line in text.splitlines() if line.startswith("| R")]
+    assert rows[0].startswith("| R1 ") and "**BROKEN**" in rows[0], text
+    assert rows[1].startswith("| R3 ") and "**finding**" in rows[1] and "read from the configuration" in rows[1], text
+    assert "| `R3-reasonless-yank`" in text and "| reproduced |" in text, text
