@@ -1,0 +1,90 @@
+"""A running devpi, as the deployment set it up: read-only checks that need no fake upstream.
+
+`pytest --live-url http://localhost:3141/` (the user's own service, or a staging server); set the
+deployment's DEPLOY_* variables as the service was set up with them (e.g. DEPLOY_ARTIFACTORY_URL)
+and --live-home for a home other than $HOME.
+"""
+
+from __future__ import annotations
+
+import configparser
+import plistlib
+from urllib.parse import urlsplit
+
+import pytest
+
+from fixtures.clients import index_versions
+from fixtures.deployment import PLIST_NAME, config_mismatches, requested_index_config
+
+
+def same_server(url: str, other: str) -> bool:
+    """localhost and 127.0.0.1 are the same server; the scheme and port must agree."""
+    a, b = urlsplit(url), urlsplit(other)
+    local = {"localhost", "127.0.0.1", "::1"}
+    hosts_agree = a.hostname == b.hostname or {a.hostname, b.hostname} <= local
+    return hosts_agree and (a.scheme, a.port) == (b.scheme, b.port)
+
+
+INDEXES = [  # each index's settings carry the promises that rest on them
+    pytest.param("root/local", marks=pytest.mark.promise("R1", "R2"), id="local"),
+    pytest.param("root/pypi", marks=pytest.mark.promise("P1"), id="pypi"),
+    pytest.param("root/python-local", marks=pytest.mark.promise("P2", "O1"), id="python-local"),
+]
+
+
+@pytest.mark.parametrize("index", INDEXES)
+def test_the_index_is_configured_as_the_deployment_says(index, live_api, live_settings, deployment, tmp_path):
+    """Types, bases and their order, mirror URLs, which mirror passes through and which caches: what
+    the deployment's configure step asks for is what the server reports."""
+    asked = requested_index_config(deployment, ["configure"], live_settings, tmp_path)
+    problems = config_mismatches({index: asked.get(index, {})}, live_api.index_config)
+    promise = {"root/local": "R1", "root/pypi": "P1"}.get(index, "P2")
+    assert not problems, (f"[{promise}] {index} on {live_api.url} is not configured as {deployment.source}/configure.sh "
+                          f"says: " + "; ".join(problems))
+
+
+@pytest.mark.promise("R1", "R2")
+@pytest.mark.parametrize("which", ["public", "private"])
+def test_a_named_package_resolves_through_root_local(which, live_url, live_pip, pytestconfig):
+    """pip sees versions of the named public (PyPI) and private (intranet) project through root/local,
+    reading the simple page only (nothing is downloaded, so nothing new is cached)."""
+    name = pytestconfig.getoption(f"live_{which}")
+    index = f"{live_url}root/local/+simple/"
+    versions, run = index_versions(live_pip, name, index)
+    promise = "R1" if which == "public" else "R2"
+    assert run.ok and versions, f"[{promise}] pip finds no version of the {which} project {name} through {index}\n{run}"
+
+
+@pytest.mark.promise("S3")
+def test_the_plist_runs_the_wrapper_on_the_servers_port_and_an_existing_server_directory(live_url, live_home):
+    plist = live_home / "Library" / "LaunchAgents" / PLIST_NAME
+    if not plist.exists():
+        pytest.skip(f"no launchd plist at {plist} (pass --live-home)")
+    arguments = plistlib.loads(plist.read_bytes())["ProgramArguments"]
+    port = arguments[arguments.index("--port") + 1] if "--port" in arguments else "3141"
+    assert port == str(urlsplit(live_url).port), f"[S3] {plist} starts devpi-server on port {port}, the server is {live_url}"
+    wrapper, serverdir = arguments[0], arguments[arguments.index("--serverdir") + 1]
+    assert (live_home / wrapper).exists(), f"[S3] {plist} runs {wrapper}, which does not exist"
+    assert (live_home / serverdir).is_dir(), f"[S3] {plist} names the server directory {serverdir}, which does not exist"
+
+
+CLIENT_FILES = {  # file under the home, section, key: each points pip-like clients at root/local
+    "pip.conf": ("Library/Application Support/pip/pip.conf", "global", "index-url"),
+    ".pydistutils.cfg": (".pydistutils.cfg", "easy_install", "index_url"),
+    "buildout default.cfg": (".buildout/default.cfg", "buildout", "index"),
+}
+
+
+@pytest.mark.promise("C3")
+@pytest.mark.parametrize("client_file", CLIENT_FILES)
+def test_the_client_configuration_points_at_this_servers_root_local(client_file, live_url, live_home):
+    path, section, key = CLIENT_FILES[client_file]
+    config_path = live_home / path
+    if not config_path.exists():
+        pytest.skip(f"no {client_file} at {config_path} (pass --live-home)")
+    config = configparser.ConfigParser()
+    config.read(config_path)
+    url = config.get(section, key, fallback="")
+    wanted = f"{live_url}root/local/+simple/"
+    assert url.endswith("/root/local/+simple/") and same_server(url, live_url), (
+        f"[C3] {config_path} [{section}] {key} = {url!r}; the server's root/local is {wanted}")
