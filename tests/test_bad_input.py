@@ -1,0 +1,41 @@
+"""Bad input gets a clear answer: one named error or failure, never a traceback from the harness,
+and nothing left running (run_suite checks that after every child run)."""
+
+from __future__ import annotations
+
+import pytest
+
+from fixtures.deployment import BUNDLED, Deployment
+
+pytestmark = pytest.mark.selftest
+
+BAD = {
+    # name: (change, what the run must say)
+    "a script with a syntax error": (("init.sh", "mkdir -p --", "if then mkdir -p --"), "step 'init'"),
+    "a plist that does not parse": (("service.sh", "<dict>\n    <key>Disabled</key>", "<dict>\n    <key>Disabled"),
+                                    "does not parse as a plist"),
+    "a malformed line in pip.conf": (("client-config.sh", "[global]\n", "[global]\nthis is not an option\n"),
+                                     "pip.conf"),
+}
+
+
+@pytest.mark.parametrize("bad", BAD)
+def test_bad_deployment_input_is_one_clear_error(bad, tmp_path, run_suite):
+    change, said = BAD[bad]
+    copy = Deployment(BUNDLED).copy_with(tmp_path / "deployment", change)
+    result = run_suite(copy.source, "suites/smoke", "--promise", "R1")
+
+    assert result.returncode == 1, result
+    assert said in result.output, f"the run should say {said!r} for {bad}\n{result}"
+    harness = [line for line in result.output.splitlines() if line.startswith(("fixtures/", "suites/")) and ".py:" in line
+               and "AssertionError" not in line]
+    assert "Traceback (most recent call last)" not in result.output and not harness, (
+        f"{bad}: the harness itself raised instead of naming the problem\n{result}")
+
+
+def test_an_unknown_devpi_server_version_is_one_clear_error(tmp_path, run_suite):
+    result = run_suite(BUNDLED, "suites/smoke", "--devpi-server-version", "0.0.0.dev999")
+
+    assert result.returncode == 1 and set(result.verdicts.values()) == {"not set up"}, result
+    assert "step 'install'" in result.output and "0.0.0.dev999" in result.output, result
+    assert result.output.count("exited with status") == 1, f"the install error should be shown once\n{result}"
