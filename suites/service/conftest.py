@@ -1,0 +1,8 @@
+"""Fixtures of the service scenarios (helpers in service_support.py)."""
+
+from __future__ import annotations
+
+import pytest
+from service_support import service_fixture
+
+service = pytest.fixture(service_fixture, name="service")

@@ -1,0 +1,38 @@
+"""S1: the deployment's devpi-init (init.sh, the guide's arguments) on an empty directory gives a server
+directory the service starts on; a second devpi-init on it fails clearly and changes nothing."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from service_support import DOMAIN, LABEL
+
+from fixtures.deployment import DeploymentError
+
+
+def digest(folder) -> dict[str, str]:  # noqa: ANN001
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.promise("S1")
+def test_devpi_init_gives_a_server_directory_the_service_starts_on_and_a_second_init_refuses(service, figure):
+    serverdir = service.settings.serverdir
+    assert not serverdir.exists()
+    service.step("init")
+    service.step("service")
+    service.step("start")
+    seconds = service.wait_ready()
+    figure("s1_start_seconds", round(seconds, 1), f"the service answered {seconds:.1f} s after launchctl bootstrap")
+    service.api.login("root", service.settings.root_password)
+    service.api.create_index("root/s1-marker", type="stage", bases=[])
+    assert service.launchctl("bootout", DOMAIN + LABEL).returncode == 0
+    before = digest(serverdir)
+
+    with pytest.raises(DeploymentError) as refused:
+        service.deployment.run("init", service.env)
+
+    message = str(refused.value)
+    assert "already contains devpi-server data" in message and str(serverdir) in message, (
+        f"[S1] a second devpi-init on {serverdir} should refuse, naming the directory and why\n{message}")
+    assert digest(serverdir) == before, f"[S1] the refused devpi-init changed {serverdir}\nbefore: {before}\nafter: {digest(serverdir)}"
