@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import os
 import plistlib
 import signal
@@ -134,8 +135,10 @@ class Service:
         psutil.wait_procs(self.devpi_processes(), timeout=10)
         return left
 
-    def pip(self, workdir: Path) -> PipClient:
-        return PipClient(workdir, config=self.settings.pip_conf)
+    @functools.cached_property
+    def pip(self) -> PipClient:
+        """pip configured by this home's pip.conf, as the guide's user runs it."""
+        return PipClient(self.settings.home.parent / "pip", config=self.settings.pip_conf)
 
     def plist(self) -> dict:
         with self.settings.plist.open("rb") as f:

@@ -64,10 +64,9 @@ def test_the_wrapper_forwards_a_stop_as_sigint_and_exits_with_the_programs_statu
 
 
 @pytest.mark.promise("S2")
-def test_sigterm_and_sigint_stop_devpi_server_cleanly_and_the_next_start_serves_the_cache(service, fake_artifactory, tmp_path,
-                                                                                          figure):
+def test_sigterm_and_sigint_stop_devpi_server_cleanly_and_the_next_start_serves_the_cache(service, fake_artifactory, figure):
     started(service)
-    online = service.pip(tmp_path / "pip").download(PRIVATE_PROJECT)
+    online = service.pip.download(PRIVATE_PROJECT)
     assert online.ok, f"[S2] precondition: {PRIVATE_PROJECT} through the service\n{online}"
 
     service.step("stop")  # launchctl bootout: SIGTERM to the wrapper
@@ -77,7 +76,7 @@ def test_sigterm_and_sigint_stop_devpi_server_cleanly_and_the_next_start_serves_
     wrapper = launch_wrapper(service)
     service.wait_ready()
     with fake_artifactory.fault(Mode.REFUSE):
-        cached = service.pip(tmp_path / "pip").download(PRIVATE_PROJECT)
+        cached = service.pip.download(PRIVATE_PROJECT)
     assert cached.ok and cached.file(PRIVATE_PROJECT).sha256 == online.file(PRIVATE_PROJECT).sha256, (
         f"[S2] after a stop by SIGTERM, the next start did not serve the cached {PRIVATE_PROJECT}\n{cached}")
     wrapper.send_signal(signal.SIGINT)
@@ -89,7 +88,7 @@ def test_sigterm_and_sigint_stop_devpi_server_cleanly_and_the_next_start_serves_
     assert not service.devpi_processes() and service.port_free(), f"[S2] after a stop by SIGINT:\n{service.describe()}"
 
     figure("s2_wrapper_status_after_sigterm", by_sigterm.get("code", by_sigterm.get("signal")),
-           f"after launchctl bootout (SIGTERM) the wrapper exited with {by_sigterm}; after SIGINT with {status_text(by_sigint)} "
+           f"after launchctl bootout (SIGTERM) the wrapper exited with {status_text(by_sigterm.get('code', -by_sigterm.get('signal', 0)))}; after SIGINT with {status_text(by_sigint)} "
            "(devpi-server's own status on SIGINT, passed through)")
     assert by_sigterm.get("code") == by_sigint, (
         f"[S2] SIGTERM and SIGINT should both end in devpi-server's status on SIGINT: {by_sigterm} vs {status_text(by_sigint)}")
