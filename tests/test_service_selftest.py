@@ -1,0 +1,36 @@
+"""The service suite catches a broken wrapper, plist and pip.conf: run it on broken copies of the
+deployment and check that it fails on the right promise, for the intended reason."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.selftest
+
+WRAPPER_FORWARD = "process.send_signal(signal.SIGINT)"
+PLIST_SERVERDIR = "<string>${DEPLOY_SERVERDIR}</string>"
+PIP_INDEX = "index-url = http://localhost:${DEPLOY_PORT}/root/local/+simple/"
+
+BREAKAGES = {
+    # name: (script, bundled text, its replacement, scenarios to run, the promise, the reason in its message)
+    "the wrapper forwards SIGTERM as it is": (
+        "service.sh", WRAPPER_FORWARD, "process.send_signal(signum)", ("suites/service/test_wrapper_signals.py", "-k", "forwards"),
+        "S2", "should send its program SIGINT"),
+    "the plist serves another directory than devpi-init's": (
+        "service.sh", PLIST_SERVERDIR, "<string>${DEPLOY_HOME}/elsewhere</string>", ("suites/service/test_consistency.py",),
+        "S3", "the server directory disagree"),
+    "pip.conf reads root/pypi": (
+        "client-config.sh", PIP_INDEX, PIP_INDEX.replace("/root/local/", "/root/pypi/"), ("suites/service/test_consistency.py",),
+        "C3", "the simple index path disagree"),
+}
+
+
+@pytest.mark.parametrize("breakage", BREAKAGES, ids=list(BREAKAGES))
+def test_the_service_suite_fails_on_the_promise_that_broke(breakage, broken_copy, run_suite):
+    script, old, new, scenarios, promise, reason = BREAKAGES[breakage]
+    result = run_suite(broken_copy(script, old, new), *scenarios, "--promise", promise)
+
+    assert result.returncode == 1, f"the service suite should fail on a deployment where {breakage}\n{result}"
+    assert result.verdicts.get(promise) == "BROKEN", f"{promise} should be reported BROKEN when {breakage}\n{result}"
+    assert f"[{promise}]" in result.output and reason in result.output, (
+        f"the failure should name [{promise}] and say {reason!r}\n{result}")
