@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from suite_runs import ROOT, suite_command
@@ -41,11 +43,60 @@ def test_host_pip_settings_do_not_reach_the_suite(tmp_path, devpi_prefix):
     assert done.returncode == 0, f"host pip settings leaked into the suite's clients:\n{done.stdout[-5000:]}"
 
 
-def test_the_repositorys_fixtures_package_wins_over_pypis(tmp_path, devpi_prefix):
-    shadow = tmp_path / "site" / "fixtures"
-    shadow.mkdir(parents=True)
-    (shadow / "__init__.py").write_text("raise ImportError('PyPI fixtures package imported instead of the suite')\n")
-    env = {**os.environ, "HOME": str(tmp_path), "PYTHONPATH": str(shadow.parent)}
-    done = subprocess.run([*suite_command(tmp_path, devpi_prefix, BUNDLED, "--collect-only", "-q", "suites/smoke")],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 0, f"the wrong fixtures package was imported:\n{done.stdout[-3000:]}{done.stderr[-2000:]}"
+# Reports which `fixtures` the run imported, from outside the suite's own code (the conftest guard
+# must not be the only witness: the tests below remove it).
+_PROBE = """
+import sys
+
+def pytest_collection_finish(session):
+    print("fixtures imported from", getattr(sys.modules.get("fixtures"), "__file__", None))
+"""
+
+
+@pytest.fixture(scope="module")
+def pypis_fixtures_first(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """An environment where PyPI's real `fixtures` (and a probe plugin) come before site-packages."""
+    site = tmp_path_factory.mktemp("pypi-fixtures")
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), "fixtures"],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0 and (site / "fixtures" / "__init__.py").is_file(), done.stdout + done.stderr
+    (site / "isolation_probe.py").write_text(_PROBE)
+    return {**os.environ, "HOME": str(site), "PYTHONPATH": str(site)}
+
+
+def collect_smoke(checkout: Path, env: dict[str, str], basetemp: Path, import_mode: str) -> subprocess.CompletedProcess[str]:
+    # `-P`: no working directory on sys.path, as when pytest runs from its `pytest` script; what remains
+    # is the checkout's own protection (`pythonpath`, and in prepend mode the root conftest's folder).
+    command = [sys.executable, "-P", "-m", "pytest", "-p", "no:cacheprovider", "-p", "isolation_probe",
+               f"--import-mode={import_mode}", "--basetemp", str(basetemp), "--collect-only", "-q", "suites/smoke"]
+    return subprocess.run(command, cwd=checkout, env=env, capture_output=True, text=True, timeout=120, check=False)
+
+
+@pytest.mark.parametrize("import_mode", ["prepend", "importlib"])
+def test_the_repositorys_fixtures_package_wins_over_pypis(tmp_path, pypis_fixtures_first, import_mode):
+    """In importlib mode nothing prepends the root conftest's folder: only pyproject's `pythonpath` keeps
+    PyPI's `fixtures` (first on the path here) from being imported."""
+    done = collect_smoke(ROOT, pypis_fixtures_first, tmp_path / "basetemp", import_mode)
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert f"fixtures imported from {ROOT / 'fixtures' / '__init__.py'}" in done.stdout, output
+
+
+def test_without_the_pythonpath_setting_the_conftest_guard_stops_the_run_clearly(tmp_path, pypis_fixtures_first):
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    for name in ("conftest.py", "pyproject.toml", "fixtures", "fake_upstreams", "suites", "deployment"):
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, checkout / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(ROOT / name, checkout / name)
+    pyproject = checkout / "pyproject.toml"
+    text = pyproject.read_text()
+    assert 'pythonpath = ["."]\n' in text, "pyproject no longer sets pythonpath as this self-test expects: update it"
+    pyproject.write_text(text.replace('pythonpath = ["."]\n', ""))
+
+    done = collect_smoke(checkout, pypis_fixtures_first, tmp_path / "basetemp", "importlib")
+    output = done.stdout + done.stderr
+    assert done.returncode != 0, output
+    pypis = Path(pypis_fixtures_first["PYTHONPATH"]) / "fixtures" / "__init__.py"
+    assert f"imported the wrong 'fixtures' package ({pypis})" in output, output
