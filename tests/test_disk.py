@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 from pathlib import Path
 
 from fixtures.disk import IndexUsage, StoredFile, new_files, render, report, total_bytes, usage, wait_for_file
@@ -111,7 +113,18 @@ def test_stray_files_outside_an_index_folder_are_ignored(tmp_path: Path) -> None
 
 def test_wait_for_file_returns_once_stored_or_at_the_deadline(tmp_path: Path) -> None:
     serverdir = server_dir(tmp_path)
-    stored = put(serverdir, "root/python-local/+f/99e/e24be0f4886dd/p-1.0.tar.gz", SDIST)
+    # Stored while the wait runs, as devpi commits a file a moment after pip has it.
+    later = threading.Timer(0.3, put, (serverdir, "root/python-local/+f/99e/e24be0f4886dd/p-1.0.tar.gz", SDIST))
+    later.start()
+    started = time.monotonic()
+    found = wait_for_file(serverdir, "p-1.0.tar.gz", timeout=20)
+    waited = time.monotonic() - started
+    later.join()
+    assert [f.filename for f in found["root/python-local"].files] == ["p-1.0.tar.gz"]
+    assert 0.3 <= waited < 5, f"should return once the file is stored, not at the deadline: {waited:.2f} s"
 
-    assert wait_for_file(serverdir, "p-1.0.tar.gz", timeout=0)["root/python-local"].files == [stored]
-    assert new_files(usage(serverdir), wait_for_file(serverdir, "absent-1.0.tar.gz", timeout=0.1)) == []
+    started = time.monotonic()
+    found = wait_for_file(serverdir, "absent-1.0.tar.gz", timeout=0.5)
+    waited = time.monotonic() - started
+    assert 0.5 <= waited < 5, f"should give up at the deadline: {waited:.2f} s"
+    assert [f.filename for f in found["root/python-local"].files] == ["p-1.0.tar.gz"], "the usage as it stands then"
