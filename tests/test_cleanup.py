@@ -160,6 +160,7 @@ def test_a_stopped_run_leaves_no_process_and_no_port(tmp_path, devpi_prefix, wor
             assert time.monotonic() < deadline, "devpi-server never started"
             time.sleep(0.1)
             watched.look()
+        watched.look()  # a devpi that began listening since the last look
         # Each worker's two fake upstreams and its devpi: what must be gone afterwards was seen.
         assert len(watched.ports) >= 3 * servers, watched.ports
         stop_run(child, watched, how)
