@@ -16,8 +16,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from offline_support import PYPI, WAYS
 from offline_checks import assert_not_found
+from offline_intranets import PYPI, WAYS
 
 from fixtures.catalogue import PUBLIC_PROJECT, PUBLIC_VERSION
 from fixtures.clients import PipClient
