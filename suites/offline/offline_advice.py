@@ -60,6 +60,6 @@ SAYS = {
 }
 
 # Not a change to the deployment, so not in ADVICE: a user in a hurry asks devpi to read one project again.
-REFRESH = ("POST <mirror>/+simple/<name>/refresh on the mirror index that holds the project (root/python-local or "
-           "root/pypi; anyone may, it is the web page's \"Refresh\" button): installable at once. The same POST on "
-           "root/local answers 500 in this set-up (the base that lacks the name fails the refresh)")
+REFRESH = ("POST <mirror>/+simple/<name>/refresh (anyone may; the web page's \"Refresh\" button) on the mirror index "
+           "that holds the project: installable at once (the same POST on root/local answers 500 in this set-up: the "
+           "base that lacks the name fails the refresh)")
