@@ -162,17 +162,21 @@ def test_the_request_timeout_advice_makes_each_wait_that_short(offline, tmp_path
         f"with --request-timeout {timeout} and a threshold of 14 s per run, O6 should be kept, and nothing else broken\n{result}")
     assert f"O6 hang (devpi --request-timeout {timeout} s" in result.output, f"the figures should name the timeout\n{result}"
     figures = _properties(junit)["test_public_packages_install_promptly_while_the_intranet_is_gone[hang]"]
-    runs = {key.removesuffix("_added_seconds"): float(value) for key, value in figures.items() if key.endswith("_added_seconds")}
+    runs = {key.removesuffix("_added_seconds"): float(value) for key, value in figures.items()
+            if key.endswith("_added_seconds") and key.replace("_added_seconds", "_devpi_waits") in figures}
     assert runs, f"the O6 scenario recorded no run\n{figures}"
+    expired = "O6_hang_after_the_cache_expiry"
+    assert int(figures[f"{expired}_devpi_waits"]) >= 1, (
+        f"after the cache expiry devpi should have waited on the hanging intranet\n{figures}")
     for run, added in runs.items():
         waits = int(figures[f"{run}_devpi_waits"])
-        # Runs overlap in the scenario, so the bound allows a few seconds of contention on a 2-core machine.
-        assert added <= waits * timeout + 3.0, f"{run}: {added} s for {waits} wait(s) of {timeout} s\n{figures}"
-    expired = "O6_hang_after_the_cache_expiry"
-    waits = int(figures[f"{expired}_devpi_waits"])
-    assert waits >= 1, f"after the cache expiry devpi should have waited on the hanging intranet\n{figures}"
-    assert runs[expired] < waits * DEVPI_DEFAULT_TIMEOUT, (
-        f"the advice claims less than devpi's default {DEVPI_DEFAULT_TIMEOUT} s per wait: {runs[expired]} s for {waits}\n{figures}")
+        # The scenario's runs overlap, and a request may also wait, unlogged, for another's lock on the same list:
+        # a few seconds of allowance, still well under what devpi's default timeout costs per logged wait.
+        assert added <= waits * timeout + 4.0, f"{run}: {added} s for {waits} wait(s) of {timeout} s\n{figures}"
+        if waits:
+            assert added < waits * DEVPI_DEFAULT_TIMEOUT, (
+                f"{run}: the advice claims less than devpi's default {DEVPI_DEFAULT_TIMEOUT} s per wait: {added} s for "
+                f"{waits} wait(s)\n{figures}")
 
 
 def test_the_no_project_list_advice_makes_a_new_private_project_installable_at_once(offline, run_suite, tmp_path):
