@@ -13,6 +13,7 @@ pip's, so pip prints no upgrade notice.
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime
 import importlib.metadata
 import re
@@ -187,8 +188,7 @@ def measure(intranet: Intranet, pip_client: PipClient, batch: list[str], *, at_o
     latency.no_project_list = no_project_list(devpi, PYTHON_LOCAL)
 
     # One pip client per sequence: a client numbers its work folders, and runs at the same time must not share one.
-    clients = {clone.name: PipClient(pip_client.workdir.with_name(f"{pip_client.workdir.name}-{n}"), config=pip_client.config)
-               for n, clone in enumerate((first, later, batched), 1)}
+    clients = {clone.name: sibling(pip_client, n) for n, clone in enumerate((first, later, batched), 1)}
 
     def run(label: str, clone: IndexClone, names: tuple[str, ...], baseline: float = 0.0) -> PipRun:
         since = devpi.log_size()
@@ -237,6 +237,14 @@ def measure(intranet: Intranet, pip_client: PipClient, batch: list[str], *, at_o
     latency.runs = [r for runs in done for r in runs]
     pip_client.history.extend(r.result for r in latency.runs)  # the failure report shows the client's last runs
     return latency
+
+
+def sibling(pip_client: PipClient, n: int) -> PipClient:
+    """The same pip, configured the same way, working in a folder of its own."""
+    twin = copy.copy(pip_client)
+    twin.workdir = pip_client.workdir.with_name(f"{pip_client.workdir.name}-{n}")
+    twin._runs, twin.history = 0, []
+    return twin
 
 
 # -- the world outside: pip on the fake PyPI -------------------------------------------------------------------
