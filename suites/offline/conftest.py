@@ -1,12 +1,14 @@
-"""Fixtures of the offline suite; the intranets and devpi's settings live in offline_support.py
-(a module of its own name: `conftest` is not importable reliably from test modules)."""
+"""Fixtures of the offline suite. The helpers live in modules of their own names (`conftest` is not
+importable reliably from test modules), one per job: offline_intranets.py (the ways the intranet can be
+gone, devpi's settings, what devpi asked of the intranet), offline_latency.py (O6's measurement),
+offline_checks.py (assertions, worded for the person on call), offline_advice.py (the advised changes)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
-from offline_support import Intranet, linked_intranet_of, named_intranet_of, session_way
+from offline_intranets import Intranet, linked_intranet_of, named_intranet_of, session_way
 
 from fixtures import netns
 

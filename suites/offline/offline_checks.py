@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import re
 
+from offline_intranets import PYPI
+from offline_latency import BATCH_VERSION, PIP_DEFAULT_TIMEOUT, PipRun, page_seconds, pip_log, pip_retries, slowest_page
+
+from fake_upstreams import FakeUpstream
+from fixtures.catalogue import PUBLIC_PROJECT, PUBLIC_VERSION
 from fixtures.clients import Resolution, ResolvedFile
 from fixtures.devpi import DevpiServer
 
@@ -62,3 +67,29 @@ def assert_not_found(promise: str, situation: str, result: Resolution, name: str
     assert result.seconds <= bound, (
         f"[{promise}] {situation}: pip took {result.seconds:.1f} s to say {name} is not found, more than the "
         f"{bound:.0f} s this scenario allows ({bound_why})\n{result}")
+
+
+def assert_public_installed(run: PipRun, fake_pypi: FakeUpstream, situation: str) -> None:
+    """Hard requirements of O6, whatever devpi does about the intranet: pip succeeded, got PyPI's files
+    through root/local, and no page took as long as pip's default timeout (pip would have abandoned and
+    retried it)."""
+    __tracebackhide__ = True
+    result = run.result
+    what = f"{situation}, {run.label}"
+    assert result.ok, (f"[O6] {what}: pip could not download {', '.join(run.names)} through root/local; an "
+                       f"unreachable intranet must not break public packages\npip says: {pip_errors(result)}\n{result}")
+    for name in run.names:
+        got = result.file(name)
+        want_version = PUBLIC_VERSION if name == PUBLIC_PROJECT else BATCH_VERSION
+        assert (got.version, got.served_by, got.sha256) == (want_version, run.clone.clone_of(PYPI),
+                                                            fake_pypi.sha256(got.filename)), (
+            f"[O6] {what}: expected PyPI's {name} {want_version} from {run.clone.clone_of(PYPI)}, got "
+            f"{got.version} from {got.served_by} (sha256 {got.sha256})\n{result}")
+    assert page_seconds(result), (
+        f"[O6] {what}: pip's log names no index page it fetched; has pip's log format changed? "
+        f"(offline_latency.page_seconds reads it to check pip's timeout)\n{pip_log(result)[-3000:]}\n{result}")
+    url, seconds = slowest_page(result)
+    retries = pip_retries(result)
+    assert seconds < PIP_DEFAULT_TIMEOUT and not retries, (
+        f"[O6] {what}: devpi kept pip waiting {seconds:.1f} s for {url}, beyond pip's default timeout of "
+        f"{PIP_DEFAULT_TIMEOUT:.0f} s (pip abandons such a request and retries it){chr(10).join(['', *retries])}\n{result}")

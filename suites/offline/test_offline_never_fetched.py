@@ -8,7 +8,8 @@ devpi read while online, so root/python-local asks the intranet for the project'
 by root/local (`op_sro_check_mirror_whitelist`: "Assume it does not exist") and root/local answers
 404, which pip reports as "No matching distribution found". A public package is looked up in the
 same root/python-local first, but its name is not on the cached project list, so devpi goes
-straight to root/pypi.
+straight to root/pypi. With mirror_no_project_list=True on root/python-local devpi reads no list and
+asks the intranet for both pages instead; the failure and the bound are the same.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from offline_support import PYPI, WAYS
 from offline_checks import assert_not_found
+from offline_intranets import PYPI, WAYS
 
 from fixtures.catalogue import PUBLIC_PROJECT, PUBLIC_VERSION
 from fixtures.clients import PipClient

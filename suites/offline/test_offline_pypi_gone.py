@@ -18,8 +18,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from offline_support import PYPI, PYTHON_LOCAL
 from offline_checks import assert_served_same_file, pip_errors
+from offline_intranets import PYPI, PYTHON_LOCAL
 
 from fake_upstreams import Mode
 from fixtures.catalogue import PUBLIC_PROJECT

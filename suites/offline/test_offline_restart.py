@@ -12,7 +12,7 @@ intranet refusing, that failure is immediate; a hang would add one --request-tim
 from __future__ import annotations
 
 import pytest
-from offline_support import PYTHON_LOCAL, server_options
+from offline_intranets import PYTHON_LOCAL, server_options
 from offline_checks import assert_served_same_file
 
 from fake_upstreams import Mode

@@ -1,4 +1,4 @@
-"""The offline suite's harness: the ways the intranet can be gone, and devpi's own settings.
+"""The ways the intranet can be gone, the devpi-servers that lose it, and what devpi reads of it.
 
 An `Intranet` is a devpi-server set up by the deployment plus the fake Artifactory its
 root/python-local mirrors, and one way of taking that Artifactory away:
@@ -82,9 +82,10 @@ def cache_expiry(server: DevpiServer, index: str, options: ServerOptions) -> tup
     return options.mirror_cache_expiry, f"devpi-server's --mirror-cache-expiry ({index} sets none)"
 
 
-def set_index_options(server: DevpiServer, index: str, **options: object) -> None:
-    """`devpi index INDEX key=value...`: a PATCH of the index configuration (needs the root login)."""
-    server.api.set_index_options(index, **options)
+def no_project_list(server: DevpiServer, index: str) -> bool:
+    """mirror_no_project_list on `index`: devpi never reads the upstream's project list and asks for a
+    project's page instead (mirror.py `has_project_perstage` answers "unknown" for a name it never saw)."""
+    return bool(server.api.index_config(index).get("mirror_no_project_list", False))
 
 
 # -- the intranet and the ways it can be gone --------------------------------------------------------------
@@ -203,3 +204,65 @@ def wait_until_listed(devpi: DevpiServer, index: str, project: str, filename: st
             return time.monotonic()
         time.sleep(0.1)  # a poll interval, not a wait for something to happen
     return None
+
+
+# -- what devpi asked of the intranet, read from its own log and the upstream's request log ---------------------
+
+PROJECT_LIST = r"/simple/$"  # an upstream's whole project list, as devpi asks for it
+
+
+def list_reads(upstream: FakeUpstream, *, since: float = 0.0) -> list[float]:
+    """When devpi asked `upstream` for its project list (monotonic times, oldest first)."""
+    return [seen.at for seen in upstream.log.matching(PROJECT_LIST, since=since)]
+
+
+@dataclass(frozen=True)
+class Asked:
+    """Each time devpi asked an upstream, got nothing, and went on without it, by what it asked for.
+    devpi's mechanism depends on the configuration: a mirror with a project list reads the list
+    (mirror.py `_update_projects`: "serving stale projects" / "using stale projects list"); with
+    mirror_no_project_list, or for a project it has cached, it asks for the project's page
+    (`get_simplelinks_perstage`: "serving stale links"; model.py `op_sro_check_mirror_whitelist`:
+    "Failed to check mirror whitelist", unless the answer was a 404 or a 404 devpi remembers)."""
+
+    list_reads: int
+    page_reads: int
+    waits: int  # of these, the ones that ran into devpi's request timeout
+    lines: tuple[str, ...]
+
+    @property
+    def any(self) -> int:
+        return self.list_reads + self.page_reads
+
+    def __str__(self) -> str:
+        if not self.any:
+            return "devpi asked the intranet nothing it failed to get"
+        return (f"devpi failed to read the project list {self.list_reads}x and a project page {self.page_reads}x, "
+                f"{self.waits}x waiting out its request timeout")
+
+
+_LIST_FAILED = re.compile(r"serving stale projects|using stale projects list")
+_PAGE_FAILED = re.compile(r"serving stale links|Failed to check mirror whitelist\. Assume it does not exist "
+                          r"\((?!not found on GET|cached not found)")
+_WAITED = re.compile(r"timed out after|timeout after")
+_REQUEST = re.compile(r"\[(req\d+)\] (?:GET|POST|HEAD) /(\S+?)/\+simple/")
+
+
+def devpi_asked(devpi_log: str, index: str = "") -> Asked:
+    """What devpi failed to get from an upstream while serving requests (of `index` only, when given:
+    runs on several indexes at once share one log, and devpi tags each line with its request)."""
+    requests_of: dict[str, str] = {}
+    lines = []
+    for line in devpi_log.splitlines():
+        if found := _REQUEST.search(line):
+            requests_of[found[1]] = found[2]
+            continue
+        if "[ASYN]" in line or not (_LIST_FAILED.search(line) or _PAGE_FAILED.search(line)):
+            continue
+        request = re.search(r"\[(req\d+)\]", line)
+        if index and (request is None or requests_of.get(request[1]) != index):
+            continue
+        lines.append(line)
+    return Asked(sum(1 for line in lines if _LIST_FAILED.search(line)),
+                 sum(1 for line in lines if _PAGE_FAILED.search(line)),
+                 sum(1 for line in lines if _WAITED.search(line)), tuple(lines))
