@@ -1,0 +1,81 @@
+"""A devpi whose upstreams have names both sides resolve (a module of its own name: `conftest` is not
+importable reliably from test modules).
+
+In the guide's world PyPI is on the internet: devpi reaches it, and so does a container (Rancher
+Desktop's VM has the host's internet). root/pypi passes files through (mirror_use_external_urls=True):
+devpi answers a file request with a redirect to PyPI's own URL, which the *container* then fetches.
+So the fake PyPI is named by a host name, PYPI_HOST, that resolves on both sides: for devpi through a
+private /etc/hosts (fixtures/hosts.py) to 127.0.0.1, inside the container with --add-host to the
+host's address there (10.0.2.2 in the Lima model, the host's loopback). The intranet is named too
+(ARTIFACTORY_HOST, devpi's side only): "off the VPN" is that name no longer resolving for devpi.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from fake_upstreams import ARTIFACTORY_PREFIX, FakeUpstream
+from fixtures import containers, hosts
+from fixtures.clients import PipClient
+from fixtures.devpi import DevpiServer
+
+PYPI_HOST = "pypi.example.test"  # .test: reserved, never resolvable on the internet
+ARTIFACTORY_HOST = "artifactory.example.test"
+
+
+@dataclass
+class NamedWorld:
+    """A devpi of its own that reaches both fakes by name, and the names it resolves."""
+
+    devpi: DevpiServer
+    names: hosts.PrivateNames
+    pypi: FakeUpstream
+    artifactory: FakeUpstream
+
+    @property
+    def port(self) -> int:
+        return self.devpi.settings.port
+
+    def container_hosts(self, network: containers.Network, *, pypi: bool = True) -> dict[str, str]:
+        """The names a container on `network` resolves: the guide's host alias, and PyPI (the internet) unless not."""
+        names = {containers.LIMA_HOST: network.host_address}
+        if pypi:
+            names[PYPI_HOST] = network.host_address
+        return names
+
+    def host_pip(self, workdir: Path) -> PipClient:
+        """pip on the host, with the deployment's pip.conf, resolving the internet's names as devpi does."""
+        return PipClient(workdir, config=self.devpi.settings.pip_conf, launcher=self.names.launcher)
+
+    @contextlib.contextmanager
+    def off_the_vpn(self) -> Iterator[None]:
+        """The intranet's name stops resolving for devpi (off the VPN), at once and locally."""
+        self.names.remove(ARTIFACTORY_HOST)
+        try:
+            yield
+        finally:
+            self.names.add(ARTIFACTORY_HOST, "127.0.0.1")
+
+
+@contextlib.contextmanager
+def named_world(request: pytest.FixtureRequest, **server: object) -> Iterator[NamedWorld]:
+    """A devpi from the deployment (with DevpiFactory.server's `server` arguments) reaching the session's
+    fakes as http://PYPI_HOST:PORT/ and http://ARTIFACTORY_HOST:PORT/."""
+    reason = hosts.unavailable_reason()
+    if reason:
+        pytest.skip(f"containers skipped: devpi needs its own name resolution for PyPI's host name: {reason}")
+    pypi: FakeUpstream = request.getfixturevalue("fake_pypi")
+    artifactory: FakeUpstream = request.getfixturevalue("fake_artifactory")
+    names = hosts.PrivateNames(request.getfixturevalue("tmp_path_factory").mktemp("names"),
+                               {PYPI_HOST: "127.0.0.1", ARTIFACTORY_HOST: "127.0.0.1"})
+    with request.getfixturevalue("devpi_factory").server(
+            launcher=names.launcher,
+            pypi_url=f"http://{PYPI_HOST}:{pypi.port}/simple/",
+            artifactory_url=f"http://{ARTIFACTORY_HOST}:{artifactory.port}{ARTIFACTORY_PREFIX}/simple/",
+            **server) as devpi:
+        yield NamedWorld(devpi, names, pypi, artifactory)

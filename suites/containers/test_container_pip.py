@@ -1,0 +1,136 @@
+"""C1: the guide's Rancher Desktop example, pip inside a real container reaching devpi on the host.
+
+The guide's command line, mapped onto podman flag for flag (fixtures/containers.py holds the mapping):
+
+    nerdctl container run                              podman run
+      --env PIP_INDEX_URL=http://host.lima.internal:3141/root/local/+simple/
+                                                       --env PIP_INDEX_URL=... (the service's port)
+      --env PIP_TRUSTED_HOST=host.lima.internal        --env PIP_TRUSTED_HOST=host.lima.internal
+      --rm                                             --rm, and `podman rm -f` after the run whatever happened
+      -- docker.io/library/python:3.12.0-bookworm      --rootfs /:O (no registry: the host's root and pip, an overlay)
+      pip download --no-deps -- private-package numpy  the same command
+    and what Rancher Desktop gives a container without a flag:
+      Lima's user-mode network                         --network slirp4netns:allow_host_loopback=true,outbound_addr=127.0.0.1
+      host.lima.internal in the VM's /etc/hosts        --add-host host.lima.internal:10.0.2.2 (the host's loopback)
+      the internet (PyPI)                              --add-host pypi.example.test:10.0.2.2 (the fake PyPI, on loopback)
+    and what the image has that the host's root has not:
+      no pip configuration, nothing of pip's in the environment
+                                                       -v /dev/null over /etc/pip.conf and /etc/xdg/pip/pip.conf,
+                                                       --tmpfs /root:notmpcopyup (HOME), --unsetenv-all --env PATH=...
+      saving to its working folder                     -v HOSTDIR:/work --workdir /work (the suite reads the files back)
+      a resolver                                       --dns 127.0.0.1 (only --add-host names resolve; no query leaves)
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from container_world import PYPI_HOST, named_world
+
+from fixtures import containers
+from fixtures.catalogue import PRIVATE_PROJECT, PRIVATE_VERSION, PUBLIC_PROJECT
+
+
+def saved(run: containers.ContainerRun, project: str) -> str:
+    """The file of `project` the container's pip saved."""
+    prefix = re.sub(r"[-_.]+", "_", project).lower()
+    found = [name for name in run.files if re.sub(r"[-_.]+", "_", name).lower().startswith(prefix + "_")]
+    assert len(found) == 1, f"[C1] the container's pip saved {len(found)} file(s) of {project}\n{run}"
+    return found[0]
+
+
+@pytest.mark.promise("C1")
+def test_pip_in_a_container_gets_the_hosts_files_on_and_off_the_vpn(world, container_engine, lima, tmp_path):
+    """The guide's Rancher Desktop command, on the VPN and then off it: both packages, and the very files
+    pip gets on the host. numpy reaches the container by a redirect from devpi's root/pypi to PyPI's own
+    URL (pass-through), so the container itself must reach PyPI; private-package comes from devpi's cache
+    once the intranet is gone."""
+    host = world.host_pip(tmp_path / "host-pip").download(PRIVATE_PROJECT, PUBLIC_PROJECT)
+    assert host.ok, f"[C1] precondition: pip on the host cannot download through the deployment's pip.conf\n{host}"
+    on_host = {f.filename: f.sha256 for f in host.files}
+
+    pypi_mark = world.pypi.log.mark()
+    on_vpn = containers.guide_download(container_engine, lima, world.port, tmp_path / "on-vpn",
+                                       hosts=world.container_hosts(lima))
+    assert on_vpn.ok, f"[C1] the guide's container command failed on the VPN, in {lima}\n{on_vpn}"
+    assert f"Looking in indexes: http://{containers.LIMA_HOST}:{world.port}/root/local/+simple/" in on_vpn.stdout, (
+        f"[C1] the container's pip did not read devpi's root/local through the host alias\n{on_vpn}")
+    assert on_vpn.files == on_host, (
+        f"[C1] the container's pip saved other files than pip on the host (name and sha256)\nhost: {on_host}\n{on_vpn}\n{host}")
+    numpy = saved(on_vpn, PUBLIC_PROJECT)
+    assert on_vpn.files[numpy] == world.pypi.sha256(numpy), f"[C1] the container's {numpy} differs from PyPI's\n{on_vpn}"
+    fetched = world.pypi.log.matching(rf"/packages/(?:.+/)?{re.escape(numpy)}$", since=pypi_mark)
+    assert fetched, (f"[C1] PyPI saw no request for {numpy} while the container downloaded it: root/pypi did not pass the "
+                     f"file through\nfake PyPI saw:\n{world.pypi.log.render(since=pypi_mark)}\n{on_vpn}")
+
+    intranet_mark = world.artifactory.log.mark()
+    with world.off_the_vpn():
+        off_vpn = containers.guide_download(container_engine, lima, world.port, tmp_path / "off-vpn",
+                                            hosts=world.container_hosts(lima))
+    assert not world.artifactory.log.matching(r".*", since=intranet_mark), (
+        f"[C1] precondition: the intranet was still reached while its name did not resolve for devpi\n"
+        f"{world.artifactory.log.render(since=intranet_mark)}")
+    assert off_vpn.ok, (f"[C1] the guide's container command failed off the VPN (the intranet's name no longer resolves "
+                        f"for devpi): private-package {PRIVATE_VERSION} should come from devpi's cache\n{off_vpn}\n"
+                        f"--- devpi log ---\n{world.devpi.log_tail(30)}")
+    private = saved(off_vpn, PRIVATE_PROJECT)
+    assert PRIVATE_VERSION in private and off_vpn.files == on_host, (
+        f"[C1] off the VPN the container's pip saved other files than on the VPN\non the VPN and on the host: {on_host}\n{off_vpn}")
+
+
+@pytest.mark.promise("C1")
+@pytest.mark.finding("C1-container-needs-pypi")
+def test_a_container_that_cannot_reach_pypi_gets_no_public_package(request, world, container_engine, lima, tmp_path,
+                                                                  figure, finding):
+    """root/pypi with mirror_use_external_urls=True answers a PyPI file with a redirect to PyPI's own URL.
+    A container that reaches devpi but not PyPI (a VM without the host's internet, a proxy only the host
+    uses) gets private packages and no public one. The guide's cache note (mirror_use_external_urls=False)
+    makes devpi fetch and serve the file itself: checked here with the deployment's own cache-PyPI step."""
+    cut = containers.guide_download(container_engine, lima, world.port, tmp_path / "no-pypi",
+                                    hosts=world.container_hosts(lima, pypi=False))
+    assert not cut.ok, (f"[C1] the container downloaded numpy without reaching {PYPI_HOST}: root/pypi no longer passes files "
+                        f"through, and this scenario no longer shows what it says\n{cut}")
+    redirected = re.search(rf"{re.escape(PYPI_HOST)}.*(?:Temporary failure in name resolution|Name or service not known)",
+                           cut.output)
+    assert redirected, (f"[C1] pip in the container failed, but not on the redirect to PyPI's own URL ({PYPI_HOST}) that "
+                        f"root/pypi answers with\n{cut}")
+    error = next((line for line in cut.output.splitlines() if line.startswith("ERROR:")), "(no ERROR line)")
+    figure("C1_container_without_pypi", error, f"C1: a container that reaches devpi but not PyPI gets: {error}")
+
+    with named_world(request, extra_steps=("cache_pypi",)) as caching:
+        advised = containers.guide_download(container_engine, lima, caching.port, tmp_path / "advice",
+                                            hosts=caching.container_hosts(lima, pypi=False))
+    assert advised.ok, (f"[C1] with the guide's cache note (root/pypi mirror_use_external_urls=False) a container that "
+                        f"cannot reach PyPI should still get numpy from devpi\n{advised}")
+    finding("C1-container-needs-pypi",
+            f"with root/pypi passing files through (mirror_use_external_urls=True), pip in a container downloads each "
+            f"PyPI file from PyPI's own URL after devpi's redirect: the container must reach PyPI itself. Without it pip "
+            f"says: {error}. Either give the container the internet, or apply the guide's cache note "
+            f"(`devpi index pypi mirror_use_external_urls=False`; checked: the container then gets numpy from devpi "
+            f"alone), at the cost of disk space for every PyPI file served.")
+
+
+@pytest.mark.promise("C1")
+def test_without_pip_trusted_host_the_guides_command_fails(world, container_engine, lima, tmp_path):
+    """devpi is plain http: without PIP_TRUSTED_HOST pip ignores the index and finds nothing."""
+    run = containers.guide_download(container_engine, lima, world.port, tmp_path / "untrusted",
+                                    hosts=world.container_hosts(lima), trusted=False)
+    assert not run.ok, f"[C1] pip downloaded from a plain-http index it was not told to trust\n{run}"
+    ignored = f"The repository located at {containers.LIMA_HOST} is not a trusted or secure host and is being ignored"
+    assert ignored in run.output, f"[C1] without PIP_TRUSTED_HOST pip should say it ignores the index: {ignored!r}\n{run}"
+    assert f"Could not find a version that satisfies the requirement {PRIVATE_PROJECT}" in run.output, (
+        f"[C1] without PIP_TRUSTED_HOST pip should end finding no {PRIVATE_PROJECT}\n{run}")
+
+
+@pytest.mark.promise("C1")
+def test_without_the_host_alias_the_guides_command_fails(world, container_engine, lima, tmp_path, figure):
+    """A container where host.lima.internal does not resolve (another engine, another VM) cannot reach devpi."""
+    run = containers.guide_download(container_engine, lima, world.port, tmp_path / "no-alias", hosts={})
+    assert not run.ok, f"[C1] pip downloaded through {containers.LIMA_HOST} although the name does not resolve\n{run}"
+    assert re.search(r"NewConnectionError\(.*Temporary failure in name resolution", run.output), (
+        f"[C1] pip should say that it could not resolve {containers.LIMA_HOST}\n{run}")
+    assert f"Could not find a version that satisfies the requirement {PRIVATE_PROJECT}" in run.output, (
+        f"[C1] with the host alias unresolvable pip should end finding no {PRIVATE_PROJECT}\n{run}")
+    figure("C1_unresolvable_alias_seconds", round(run.seconds, 1),
+           f"C1: with {containers.LIMA_HOST} unresolvable the guide's command fails after {run.seconds:.1f} s (pip's retries)")
