@@ -76,7 +76,8 @@ def test_pip_in_a_container_gets_the_hosts_files_on_and_off_the_vpn(world, conta
                         f"--- devpi log ---\n{world.devpi.log_tail(30)}")
     private = saved(off_vpn, PRIVATE_PROJECT)
     assert PRIVATE_VERSION in private and off_vpn.files == on_host, (
-        f"[C1] off the VPN the container's pip saved other files than on the VPN\non the VPN and on the host: {on_host}\n{off_vpn}")
+        f"[C1] off the VPN the container's pip saved other files than on the VPN\n"
+        f"on the VPN and on the host: {on_host}\n{off_vpn}")
 
 
 @pytest.mark.promise("C1")
@@ -93,7 +94,8 @@ def test_a_container_that_cannot_reach_pypi_gets_no_public_package(request, worl
                         f"through, and this scenario no longer shows what it says\n{cut}")
     # pip 23 ends with a traceback whose last line is what a user reads: the file URL devpi redirected to.
     said = (cut.stderr.strip().splitlines() or ["(nothing)"])[-1]
-    redirected = rf"HTTPConnectionPool\(host='{re.escape(PYPI_HOST)}', port=\d+\): Max retries exceeded with url: /packages/numpy-"
+    redirected = (rf"HTTPConnectionPool\(host='{re.escape(PYPI_HOST)}', port=\d+\): "
+                  r"Max retries exceeded with url: /packages/numpy-")
     assert re.search(redirected, said), (f"[C1] pip in the container failed, but not on the redirect to PyPI's own URL "
                                          f"({PYPI_HOST}) that root/pypi answers with\n{cut}")
     figure("C1_container_without_pypi", said,
@@ -108,7 +110,8 @@ def test_a_container_that_cannot_reach_pypi_gets_no_public_package(request, worl
     finding("C1-container-needs-pypi",
             f"with root/pypi passing files through (mirror_use_external_urls=True), pip in a container downloads each "
             f"PyPI file from PyPI's own URL after devpi's redirect: the container must reach PyPI itself. Without it pip "
-            f"says (after {cut.seconds:.0f} s of retries): {said}. Either give the container the internet, or apply the guide's cache note "
+            f"says (after {cut.seconds:.0f} s of retries): {said}. Either give the container the internet, or apply "
+            f"the guide's cache note "
             f"(`devpi index pypi mirror_use_external_urls=False`; checked: the container then gets numpy from devpi "
             f"alone), at the cost of disk space for every PyPI file served.")
 

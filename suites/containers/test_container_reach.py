@@ -89,8 +89,9 @@ def test_a_container_on_a_routed_link_reaches_devpi_bound_as_deployed(devpi, con
             f"devpi bound as the deployment binds it ({', '.join(addresses)}) answers a container in the Lima model "
             f"(Rancher Desktop) but not one on a routed link (a bridge: Docker, podman, a VM's own network), which reaches "
             f"the host at the bridge's address ({api_url(devpi.settings.port)} at {ns.host_address}: {answer}). For those, "
-            f"the plist needs `--listen localhost:3141 --listen BRIDGE_ADDRESS:3141` in place of `--port 3141` (checked: the container then "
-            f"reaches devpi); `--host BRIDGE_ADDRESS` alone would lose the host's own pip, whose pip.conf says localhost. That exposes devpi to everything on the bridge, other containers and VMs included: with "
+            f"the plist needs `--listen localhost:3141 --listen BRIDGE_ADDRESS:3141` in place of `--port 3141` (checked: "
+            f"the container then reaches devpi); `--host BRIDGE_ADDRESS` alone would lose the host's own pip, whose "
+            f"pip.conf says localhost. That exposes devpi to everything on the bridge, other containers and VMs included: with "
             f"the guide's root password 'root' (X2) anyone there can change every index and upload to root/local (X1), "
             f"over plain http. Never `--host 0.0.0.0`: it listens on every interface, reachable from the LAN and the VPN "
             f"(X2 listens-beyond-loopback).")

@@ -1,0 +1,103 @@
+"""The containers suite judges deployments and cleans up after itself: a devpi bound where a container
+cannot reach it fails C2 naming the address, and no container, network namespace, link, slirp4netns
+process or mount of podman's is left after a pass, a failure or Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from suite_runs import ROOT, suite_command, wait_for_no_processes_mentioning
+
+from fixtures import containers, netns
+from fixtures.deployment import BUNDLED
+
+pytestmark = pytest.mark.selftest
+
+PLIST_PORT = "        <string>--port</string>\n        <string>${DEPLOY_PORT}</string>\n"
+
+
+@pytest.fixture(autouse=True)
+def _engine_and_namespaces() -> None:
+    reason = netns.unavailable_reason() or (containers.install_reason() if containers.missing_engine() else None)
+    if reason:
+        pytest.skip(reason)
+
+
+def leftovers() -> dict[str, list[str]]:
+    """podman's traces, and the suite's own namespaces and links of processes that are gone."""
+    found = containers.traces()
+    ours = [name for name in (p.name for p in netns.NETNS_DIR.iterdir()) if netns.NETNS_DIR.is_dir()
+            and (m := re.match(r"^devpi-conf-(\d+)-\d+$", name)) and not Path(f"/proc/{m[1]}").exists()] \
+        if netns.NETNS_DIR.is_dir() else []
+    links = [link for link in netns._our_links()
+             if (m := re.match(r"^dcf(\d+)h\d+$", link)) and not Path(f"/proc/{m[1]}").exists()]
+    if ours or links:
+        found["the suite's namespaces and links of finished runs"] = ours + links
+    return found
+
+
+def assert_nothing_left(after: str, output: str = "") -> None:
+    __tracebackhide__ = True
+    deadline = time.monotonic() + 30  # conmon and slirp4netns exit a moment after their container
+    while (left := leftovers()) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not left, f"after {after} the containers suite left:\n{json.dumps(left, indent=2)}\n{output[-4000:]}"
+
+
+def test_devpi_bound_where_a_routed_container_cannot_reach_fails_c2(broken_copy, run_suite):
+    """A copy whose devpi listens on loopback and on the host side of another link than the container's
+    (an address beyond loopback that serves no container): C2 fails, naming that address; the Lima model
+    is still kept."""
+    with netns.network_namespace() as elsewhere:
+        listen = ["--listen", "localhost:${DEPLOY_PORT}", "--listen", f"{elsewhere.host_address}:${{DEPLOY_PORT}}"]
+        copy = broken_copy("service.sh", PLIST_PORT, "".join(f"        <string>{o}</string>\n" for o in listen))
+        result = run_suite(copy, "suites/containers", "--promise", "C2", "-v")
+
+    assert result.returncode == 1 and result.verdicts == {"C2": "BROKEN"}, result
+    assert re.search(rf"\[C2\] devpi-server listens beyond loopback, on {re.escape(elsewhere.host_address)}, yet a "
+                     r"container on a routed link cannot reach it", result.output), result
+    assert re.search(r"lima_model_reaches_devpi_bound_as_deployed PASSED", result.output), (
+        f"devpi still listens on loopback: the Lima model should be kept\n{result}")
+    assert_nothing_left("a failing run", result.output)
+
+
+def test_the_bundled_deployment_keeps_c1_and_reports_its_findings_leaving_nothing(run_suite):
+    """The whole containers suite on the bundled deployment: no failure, C1 and C2 each with its finding."""
+    result = run_suite(BUNDLED, "suites/containers", "-v")
+
+    assert result.returncode == 0, result
+    assert result.verdicts == {"C1": "finding", "C2": "finding"}, result
+    assert_nothing_left("a passing run", result.output)
+
+
+def test_ctrl_c_during_a_container_run_leaves_nothing(tmp_path, devpi_prefix):
+    """Ctrl-C (SIGINT to the whole foreground process group) while pip runs in a container."""
+    command = suite_command(tmp_path, devpi_prefix, BUNDLED, "suites/containers/test_container_pip.py",
+                            "-k", "without_the_host_alias")
+    child = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "HOME": str(tmp_path / "home")},
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    engine = containers.Engine(tmp_path / "podman")
+    try:
+        deadline = time.monotonic() + 300
+        while not any(name.startswith(f"devpi-conf-{child.pid}-") for name in engine.names()):
+            assert child.poll() is None and time.monotonic() < deadline, (
+                f"the child run started no container within 300 s\n{child.communicate(timeout=60)[0][-4000:]}")
+            time.sleep(0.3)
+        os.killpg(child.pid, signal.SIGINT)
+        output = child.communicate(timeout=180)[0]
+    finally:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait(30)
+
+    assert "KeyboardInterrupt" in output, f"the child run was not interrupted\n{output[-4000:]}"
+    left = wait_for_no_processes_mentioning(str(tmp_path / "basetemp"))
+    assert not left, "the interrupted run left processes:\n" + "\n".join(left)
+    assert_nothing_left("Ctrl-C", output)
