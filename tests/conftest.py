@@ -4,47 +4,83 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
 from suite_runs import ROOT, SuiteRun, suite_command, wait_for_no_processes_mentioning
 
-from fixtures.deployment import BUNDLED
+from fixtures.deployment import BUNDLED, Deployment
+
+Change = tuple[str, str, str]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: a self-test whose child run takes minutes (a breakage of O6's latency)")
 
 
 @pytest.fixture
-def broken_copy(tmp_path: Path):  # noqa: ANN201
+def broken_copy(tmp_path: Path) -> Callable[..., Path]:
     """A copy of the bundled deployment with `old` replaced by `new` in one script."""
 
     def make(script: str, old: str, new: str) -> Path:
-        copy = tmp_path / "deployment"
-        shutil.copytree(BUNDLED, copy)
-        path = copy / script
-        text = path.read_text()
-        assert old in text, f"the bundled {script} no longer contains {old!r}: update this self-test"
-        path.write_text(text.replace(old, new))
-        return copy
+        return BUNDLED_DEPLOYMENT.copy_with(tmp_path / "deployment", (script, old, new)).source
 
     return make
 
 
-@pytest.fixture
-def run_suite(tmp_path: Path, devpi_prefix: Path):  # noqa: ANN201
-    """Run the suite in a child pytest, sharing this run's installed deployment; it must leave no process."""
+BUNDLED_DEPLOYMENT = Deployment(BUNDLED)
 
-    def run(deployment: Path, *args: str, home: Path | None = None) -> SuiteRun:
-        report = tmp_path / "verdicts.json"
-        env = {**os.environ, "HOME": str(home or tmp_path / "home")}
-        done = subprocess.run(suite_command(tmp_path, devpi_prefix, deployment, *args),
-                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
-        verdicts = {p: v["verdict"] for p, v in json.loads(report.read_text()).items()} if report.exists() else {}
-        result = SuiteRun(done.returncode, done.stdout + done.stderr, verdicts)
-        left = wait_for_no_processes_mentioning(str(tmp_path / "basetemp"))
-        assert not left, "the suite left processes behind:\n" + "\n".join(left) + f"\n{result}"
-        return result
+
+def child_run(where: Path, devpi_prefix: Path, deployment: Path, args: Sequence[str], *, misbehave: str = "",
+              home: Path | None = None) -> SuiteRun:
+    """One real pytest run of the suite in `where`, sharing the installed devpi-server; it must leave no process."""
+    if misbehave:
+        args = ["-p", "tests.misbehaving_upstreams", "--misbehave", misbehave, *args]
+    report = where / "verdicts.json"
+    env = {**os.environ, "HOME": str(home or where / "home")}
+    command = suite_command(where, devpi_prefix, deployment, *args)
+    started = time.monotonic()
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False)
+    verdicts = {p: v["verdict"] for p, v in json.loads(report.read_text()).items()} if report.exists() else {}
+    result = SuiteRun(done.returncode, done.stdout + done.stderr, verdicts, time.monotonic() - started, tuple(command))
+    left = wait_for_no_processes_mentioning(str(where / "basetemp"))
+    assert not left, "the suite left processes behind:\n" + "\n".join(left) + f"\n{result}"
+    return result
+
+
+@pytest.fixture
+def run_suite(tmp_path: Path, devpi_prefix: Path) -> Callable[..., SuiteRun]:
+    """Run the suite in a child pytest on `deployment`, sharing this run's installed deployment."""
+
+    def run(deployment: Path, *args: str, home: Path | None = None, misbehave: str = "") -> SuiteRun:
+        return child_run(tmp_path, devpi_prefix, deployment, args, misbehave=misbehave, home=home)
 
     return run
 
 
+class CatalogueRuns:
+    """Child runs of the catalogue (tests/deployment_changes.py), one per copy and selection, shared by every
+    self-test that asks for the same one: several breakages of one copy are judged from one run."""
+
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory, devpi_prefix: Path) -> None:
+        self.tmp_path_factory = tmp_path_factory
+        self.devpi_prefix = devpi_prefix
+        self.done: dict[tuple[object, ...], SuiteRun] = {}
+
+    def run(self, changes: Sequence[Change], scenarios: Sequence[str], promises: Sequence[str] = (), *,
+            misbehave: str = "") -> SuiteRun:
+        key = (tuple(changes), tuple(scenarios), tuple(sorted(promises)), misbehave)
+        if key not in self.done:
+            where = self.tmp_path_factory.mktemp("catalogue-run")
+            deployment = BUNDLED_DEPLOYMENT.copy_with(where / "deployment", *changes).source if changes else BUNDLED
+            args = [arg for promise in sorted(promises) for arg in ("--promise", promise)]
+            self.done[key] = child_run(where, self.devpi_prefix, deployment, [*args, *scenarios], misbehave=misbehave)
+        return self.done[key]
+
+
+@pytest.fixture(scope="session")
+def catalogue_runs(tmp_path_factory: pytest.TempPathFactory, devpi_prefix: Path) -> CatalogueRuns:
+    return CatalogueRuns(tmp_path_factory, devpi_prefix)
