@@ -6,7 +6,8 @@ import json
 import os
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -61,26 +62,72 @@ def run_suite(tmp_path: Path, devpi_prefix: Path) -> Callable[..., SuiteRun]:
     return run
 
 
+# Child runs of the catalogue started side by side: most of a run is waiting (devpi's start, request
+# timeouts, expiries), so two at a time nearly halve the self-tests' wall time on two cores; more would
+# put the scenarios' time bounds at risk on a loaded machine.
+PARALLEL_RUNS = 2
+
+
 class CatalogueRuns:
     """Child runs of the catalogue (tests/deployment_changes.py), one per copy and selection, shared by every
-    self-test that asks for the same one: several breakages of one copy are judged from one run."""
+    self-test that asks for the same one: several breakages of one copy are judged from one run. The runs
+    the selected self-tests will ask for are started up front (`prefetch`), PARALLEL_RUNS at a time."""
 
     def __init__(self, tmp_path_factory: pytest.TempPathFactory, devpi_prefix: Path) -> None:
         self.tmp_path_factory = tmp_path_factory
         self.devpi_prefix = devpi_prefix
-        self.done: dict[tuple[object, ...], SuiteRun] = {}
+        self.runs: dict[tuple[object, ...], Future[SuiteRun]] = {}
+        self.pool = ThreadPoolExecutor(PARALLEL_RUNS, thread_name_prefix="catalogue-run")
+
+    @staticmethod
+    def key(changes: Sequence[Change], scenarios: Sequence[str], promises: Sequence[str] = (), *,
+            misbehave: str = "") -> tuple[object, ...]:
+        return (tuple(changes), tuple(scenarios), tuple(sorted(promises)), misbehave)
+
+    def _start(self, key: tuple[object, ...]) -> Future[SuiteRun]:
+        if key not in self.runs:
+            self.runs[key] = self.pool.submit(self._run, *key)
+        return self.runs[key]
+
+    def _run(self, changes: tuple[Change, ...], scenarios: tuple[str, ...], promises: tuple[str, ...],
+             misbehave: str) -> SuiteRun:
+        where = self.tmp_path_factory.mktemp("catalogue-run")
+        deployment = BUNDLED_DEPLOYMENT.copy_with(where / "deployment", *changes).source if changes else BUNDLED
+        args = [arg for promise in promises for arg in ("--promise", promise)]
+        return child_run(where, self.devpi_prefix, deployment, [*args, *scenarios], misbehave=misbehave)
+
+    def prefetch(self, runs: Sequence[dict[str, object]]) -> None:
+        for run in runs:
+            self._start(self.key(**run))  # type: ignore[arg-type]
 
     def run(self, changes: Sequence[Change], scenarios: Sequence[str], promises: Sequence[str] = (), *,
             misbehave: str = "") -> SuiteRun:
-        key = (tuple(changes), tuple(scenarios), tuple(sorted(promises)), misbehave)
-        if key not in self.done:
-            where = self.tmp_path_factory.mktemp("catalogue-run")
-            deployment = BUNDLED_DEPLOYMENT.copy_with(where / "deployment", *changes).source if changes else BUNDLED
-            args = [arg for promise in sorted(promises) for arg in ("--promise", promise)]
-            self.done[key] = child_run(where, self.devpi_prefix, deployment, [*args, *scenarios], misbehave=misbehave)
-        return self.done[key]
+        return self._start(self.key(changes, scenarios, promises, misbehave=misbehave)).result()
+
+    def close(self) -> None:
+        for future in self.runs.values():
+            future.cancel()
+        self.pool.shutdown(wait=True)
 
 
 @pytest.fixture(scope="session")
-def catalogue_runs(tmp_path_factory: pytest.TempPathFactory, devpi_prefix: Path) -> CatalogueRuns:
-    return CatalogueRuns(tmp_path_factory, devpi_prefix)
+def catalogue_runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                   devpi_prefix: Path) -> Iterator[CatalogueRuns]:
+    runs = CatalogueRuns(tmp_path_factory, devpi_prefix)
+    # Under xdist each worker runs a share of the tests it cannot know in advance: no prefetching there.
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        runs.prefetch([run for item in request.session.items if (run := catalogue_run_of(item)) is not None])
+    yield runs
+    runs.close()
+
+
+def catalogue_run_of(item: pytest.Item) -> dict[str, object] | None:
+    """The catalogue run a selected self-test will ask for, if it is one of the catalogue's."""
+    from deployment_changes import Breakage, SoundChange, child_run_of
+
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    if isinstance(breakage := params.get("breakage"), Breakage):
+        return child_run_of(breakage)
+    if isinstance(change := params.get("change"), SoundChange):
+        return {"changes": change.changes, "scenarios": change.scenarios}
+    return None

@@ -22,12 +22,14 @@ from fake_upstreams.wsgi import WSGIApp, with_changed_body
 
 PROJECT_LIST = re.compile(r"/simple/$")
 PROJECT_PAGE = re.compile(r"/simple/[^/]+/$")
+RELEASE_FILE = re.compile(r"/packages/.+[^/]$")
 _SHA = re.compile(rb"(?P<file>[^/\"#]+)#sha256=(?P<digest>[0-9a-f]{64})")
 
 
 def frozen_pages(app: WSGIApp, which: re.Pattern[str]) -> WSGIApp:
-    """A caching proxy in front of the upstream that never revalidates: the first 200 answer for a page
-    matching `which` is served forever, so what is published after it never shows up there."""
+    """A caching proxy in front of the upstream that never revalidates: the first 200 answer for a path
+    matching `which` is served forever, so what is published after it never shows up there, and the
+    upstream itself (its request log) sees that path asked for once."""
     kept: dict[str, tuple[str, list[tuple[str, str]], bytes]] = {}
     lock = threading.Lock()
 
@@ -101,6 +103,7 @@ def spelling_strict(app: WSGIApp) -> WSGIApp:
 
 MISBEHAVIOURS: dict[str, Callable[[FakeUpstream], WSGIApp]] = {
     "frozen-project-pages": lambda upstream: frozen_pages(upstream.socket.app, PROJECT_PAGE),
+    "frozen-files": lambda upstream: frozen_pages(upstream.socket.app, RELEASE_FILE),
     "frozen-project-list": lambda upstream: frozen_pages(upstream.socket.app, PROJECT_LIST),
     "unnormalised-files-hidden": lambda upstream: spelling_strict(upstream.socket.app),
     "tampering-proxy": lambda upstream: rehashed_when_corrupt(upstream.socket.app, upstream.root, upstream.mode),
