@@ -5,7 +5,7 @@ check that no promise breaks. Findings are fine: they state figures, they do not
 from __future__ import annotations
 
 import pytest
-from deployment_changes import SOUND_CHANGES
+from deployment_changes import SOUND_CHANGES, KnownSuiteDefect
 
 pytestmark = pytest.mark.selftest
 
@@ -14,6 +14,9 @@ pytestmark = pytest.mark.selftest
 def test_a_sound_change_breaks_no_promise(change, catalogue_runs):
     result = catalogue_runs.run(change.changes, change.scenarios)
 
+    if change.known_broken and result.broken() == change.known_broken:
+        raise KnownSuiteDefect(f"{sorted(change.known_broken)} BROKEN as known: {change.defect}\n"
+                               + "\n".join(m for p in sorted(result.broken()) for m in result.failure_messages(p)))
     assert not result.broken() and result.returncode == 0, (
         f"the suite fails on a deployment with a sound change ({change.name}): {sorted(result.broken())} reported "
         f"BROKEN\n" + "\n".join(m for p in sorted(result.broken()) for m in result.failure_messages(p)) + f"\n{result}")
