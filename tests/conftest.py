@@ -18,10 +18,6 @@ from fixtures.deployment import BUNDLED, Deployment
 Change = tuple[str, str, str]
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "slow: a self-test whose child run takes minutes (a breakage of O6's latency)")
-
-
 @pytest.fixture
 def broken_copy(tmp_path: Path) -> Callable[..., Path]:
     """A copy of the bundled deployment with `old` replaced by `new` in one script."""

@@ -113,7 +113,6 @@ class Breakage:
     scenarios: tuple[str, ...]
     holds: tuple[str, ...] = ()
     misbehave: str = ""
-    marks: tuple[pytest.MarkDecorator, ...] = ()
 
     @property
     def copy(self) -> tuple[tuple[Change, ...], str]:
@@ -174,7 +173,7 @@ BREAKAGES = [
     # pip gives up on a page sooner than devpi waits for an unreachable intranet (5 s): public installs fail.
     Breakage("pip.conf sets a 3 s timeout and no retries", (pip_conf_global("timeout = 3", "retries = 0"),), "O6",
              r"the intranet accepts connections and never answers, .*(could not download numpy|beyond pip's default timeout)",
-             (O6_PROMPT.format("hang"),), marks=(pytest.mark.slow,)),
+             (O6_PROMPT.format("hang"),)),
     Breakage("the upstreams' project lists never change (a stale caching proxy)", (), "O7",
              r"created on the intranet upstream, was still not served through", (O7_LIST.format("intranet"), SMOKE_R2),
              holds=("R2",), misbehave="frozen-project-list"),
