@@ -107,14 +107,22 @@ class CatalogueRuns:
 
 
 @pytest.fixture(scope="session")
-def catalogue_runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-                   devpi_prefix: Path) -> Iterator[CatalogueRuns]:
+def catalogue_runs(tmp_path_factory: pytest.TempPathFactory, devpi_prefix: Path) -> Iterator[CatalogueRuns]:
     runs = CatalogueRuns(tmp_path_factory, devpi_prefix)
-    # Under xdist each worker runs a share of the tests it cannot know in advance: no prefetching there.
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
-        runs.prefetch([run for item in request.session.items if (run := catalogue_run_of(item)) is not None])
     yield runs
     runs.close()
+
+
+@pytest.fixture(scope="module")
+def prefetch_catalogue_runs(request: pytest.FixtureRequest, catalogue_runs: CatalogueRuns) -> None:
+    """Start the catalogue runs the module's selected tests will ask for. Per module, not per session: the
+    module's tests wait for every one of them, so none is still running when the tests of other modules
+    (with child runs and time bounds of their own) start. Under xdist each worker runs a share of the
+    tests it cannot know in advance: no prefetching there."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    catalogue_runs.prefetch([run for item in request.session.items
+                             if getattr(item, "module", None) is request.module and (run := catalogue_run_of(item)) is not None])
 
 
 def catalogue_run_of(item: pytest.Item) -> dict[str, object] | None:

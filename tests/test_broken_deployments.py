@@ -12,7 +12,7 @@ import pytest
 from deployment_changes import BREAKAGES, SMOKE_R2, SOUND_CHANGES, ONLY_PYPI, Breakage, breakages_of_copy, child_run_of
 from suite_runs import ROOT
 
-pytestmark = pytest.mark.selftest
+pytestmark = [pytest.mark.selftest, pytest.mark.usefixtures("prefetch_catalogue_runs")]
 
 SUITES = ROOT / "suites"
 # The folders this catalogue answers for; suites/service, security, upgrade and live have their breakages

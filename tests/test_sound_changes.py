@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from deployment_changes import SOUND_CHANGES, KnownSuiteDefect
 
-pytestmark = pytest.mark.selftest
+pytestmark = [pytest.mark.selftest, pytest.mark.usefixtures("prefetch_catalogue_runs")]
 
 
 @pytest.mark.parametrize("change", [pytest.param(c, id=c.name, marks=c.marks) for c in SOUND_CHANGES])
