@@ -1,46 +1,86 @@
-"""The suite judges deployments: run it on deliberately broken copies and check that it fails
-on the promise that broke, and only there. Each run is a real pytest run of suites/ with
-`--deployment COPY`, with its own devpi-server."""
+"""The suite judges deployments: run it on deliberately broken copies (tests/deployment_changes.py
+BREAKAGES) and check that it fails on the promise that broke, for the reason it broke, and only there.
+Each run is a real pytest run of suites/ with `--deployment COPY` and its own devpi-server."""
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import pytest
+from deployment_changes import BREAKAGES, SMOKE_R2, SOUND_CHANGES, ONLY_PYPI, Breakage, breakages_of_copy, child_run_of
+from suite_runs import ROOT
 
-pytestmark = pytest.mark.selftest
+pytestmark = [pytest.mark.selftest, pytest.mark.usefixtures("prefetch_catalogue_runs")]
 
-
-BREAKAGES = {
-    # name: (script, text in the bundled script, its broken replacement, promises that must break, that must hold)
-    "python-local missing from bases": (
-        "configure.sh", "bases='root/python-local,root/pypi'", "bases='root/pypi'", {"R2", "O1"}, {"R1"}),
-    "pypi missing from bases": (
-        "configure.sh", "bases='root/python-local,root/pypi'", "bases='root/python-local'", {"R1"}, {"R2", "O1"}),
-    "python-local does not cache": (
-        "configure.sh", "  volatile=False\n", "  volatile=False \\\n  mirror_use_external_urls=True\n", {"O1"}, {"R1", "R2"}),
-    "pip.conf points at root/pypi": (
-        "client-config.sh", "index-url = http://localhost:${DEPLOY_PORT}/root/local/+simple/",
-        "index-url = http://localhost:${DEPLOY_PORT}/root/pypi/+simple/", {"R2", "O1"}, {"R1"}),
-}
+SUITES = ROOT / "suites"
+# The folders this catalogue answers for; suites/service, security, upgrade and live have their breakages
+# in test_service_selftest.py, test_security_selftest.py, test_upgrade_compare.py and test_live_selftest.py.
+CATALOGUED = ("smoke", "resolution", "offline", "caching")
 
 
-@pytest.mark.parametrize("breakage", BREAKAGES, ids=list(BREAKAGES))
-def test_the_suite_fails_on_the_promise_that_broke(breakage, broken_copy, run_suite):
-    script, old, new, broken, kept = BREAKAGES[breakage]
-    result = run_suite(broken_copy(script, old, new), "suites/smoke")
+def promises_with_scenarios() -> set[str]:
+    """Every promise a scenario of the catalogued folders names (its @pytest.mark.promise marker)."""
+    found: set[str] = set()
+    for path in (p for folder in CATALOGUED for p in (SUITES / folder).rglob("test_*.py")):
+        for args in re.findall(r"@pytest\.mark\.promise\(([^)]*)\)", path.read_text()):
+            found.update(re.findall(r"\"([A-Z]\d+)\"", args))
+    return found
 
-    assert result.returncode == 1, f"the suite should fail on a deployment where {breakage}\n{result}"
-    for promise in broken:
-        assert result.verdicts.get(promise) == "BROKEN", f"{promise} should be reported BROKEN when {breakage}\n{result}"
-        assert re.search(rf"BROKEN\s+{promise}\b", result.output), f"the summary should name {promise}\n{result}"
-    for promise in kept:
-        assert result.verdicts.get(promise) == "kept", f"{promise} does not depend on what broke ({breakage})\n{result}"
-    # What a person on call gets with each failure: the promise, what pip said, the page devpi
-    # served, devpi's log and the upstreams' requests.
-    for section in ("- promise ", "- pip runs -", "- simple page http://localhost:", "- devpi-server log (this test) -",
+
+def test_every_promise_with_scenarios_has_a_breakage():
+    covered = {b.breaks for b in BREAKAGES}
+    missing = promises_with_scenarios() - covered
+    assert promises_with_scenarios(), "no @pytest.mark.promise found under suites/: has the marker changed?"
+    assert not missing, (f"promises {sorted(missing)} have scenarios but no entry in tests/deployment_changes.py BREAKAGES: "
+                         "nothing proves the suite would notice if they broke")
+
+
+def test_every_scenario_the_catalogue_names_exists():
+    named = sorted({s for entry in [*BREAKAGES, *SOUND_CHANGES] for s in entry.scenarios})
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--collect-only", "-q", *named],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    collected = set(done.stdout.splitlines())
+    gone = [s for s in named if s not in collected]
+    assert done.returncode == 0 and not gone, (
+        f"tests/deployment_changes.py names scenarios that no longer exist (renamed?): {gone}\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
+
+
+def judge(breakage: Breakage, catalogue_runs) -> None:  # noqa: ANN001
+    __tracebackhide__ = True
+    result = catalogue_runs.run(**child_run_of(breakage))
+    what = f"a deployment where {breakage.name}"
+    assert result.returncode == 1, f"the suite should fail on {what}\n{result}"
+    assert result.verdicts.get(breakage.breaks) == "BROKEN", (
+        f"{breakage.breaks} should be reported BROKEN on {what}: the suite cannot tell that it broke\n{result}")
+    assert re.search(rf"BROKEN\s+{breakage.breaks}\b", result.output), f"the summary should name {breakage.breaks}\n{result}"
+    messages = result.failure_messages(breakage.breaks)
+    assert any(re.search(breakage.because, message) for message in messages), (
+        f"{breakage.breaks} broke on {what}, but not for that reason: no failure message matches {breakage.because!r}; "
+        f"the messages were:\n" + "\n".join(messages or ["(none starting with [" + breakage.breaks + "])"]) + f"\n{result}")
+    for promise in breakage.holds:
+        assert result.verdicts.get(promise) in ("kept", "finding"), (
+            f"{promise} does not depend on what broke ({breakage.name}) and should hold\n{result}")
+    expected = {other.breaks for other in breakages_of_copy(breakage)}
+    assert result.broken() <= expected, (
+        f"on {what} only {sorted(expected)} should break, also broken: {sorted(result.broken() - expected)}\n{result}")
+
+
+@pytest.mark.parametrize("breakage", [pytest.param(b, id=f"{b.breaks}: {b.name}") for b in BREAKAGES])
+def test_the_suite_fails_on_the_promise_that_broke(breakage, catalogue_runs):
+    judge(breakage, catalogue_runs)
+
+
+def test_a_failure_report_shows_what_a_person_on_call_needs(catalogue_runs):
+    """The promise, what pip said, the page devpi served, devpi's log and the upstreams' requests."""
+    breakage = next(b for b in BREAKAGES if b.changes == (ONLY_PYPI,) and b.breaks == "R2")
+    assert SMOKE_R2 in breakage.scenarios
+    result = catalogue_runs.run(**child_run_of(breakage))
+    assert result.verdicts.get("R2") == "BROKEN", f"R2 should be BROKEN when {breakage.name}\n{result}"
+    for section in ("- promise R2 -", "- pip runs -", "- simple page http://localhost:", "- devpi-server log (this test) -",
                     "- fake PyPI requests -", "- fake Artifactory requests -"):
-        assert section in result.output, f"a failure report lacks its {section.strip('- ')!r} section\n{result}"
+        assert section in result.output, f"the failure report lacks its {section.strip('- ')!r} section\n{result}"
 
 
 def test_a_missing_file_is_one_clear_error_naming_file_and_step(broken_copy, run_suite):
@@ -60,12 +100,23 @@ def test_a_failing_step_names_its_script_and_shows_its_output(broken_copy, run_s
     assert result.returncode == 1, result
     assert "step 'configure'" in result.output and "configure.sh exited with status" in result.output, result
     assert "--pasword" in result.output or "unrecognized arguments" in result.output, f"the step's own output should be shown\n{result}"
-    assert set(result.verdicts.values()) == {"BROKEN"}, result
+    assert result.verdicts == {"R1": "not set up", "R2": "not set up", "O1": "not set up"}, (
+        f"every smoke promise needs the step: each should be 'not set up', none judged\n{result}")
+    assert re.search(r"step 'configure' blocks O1, R1, R2 \(reported 'not set up'\)", result.output), result
 
 
-def test_a_service_that_does_not_start_is_reported_with_its_log(broken_copy, run_suite):
+def test_a_service_that_does_not_start_leaves_every_promise_not_set_up_with_devpis_own_reason(broken_copy, run_suite):
+    """The plist passes devpi-server an option it does not know: no scenario can run, every promise of the
+    run is 'not set up' by the service step, and the report says the service did not start and quotes
+    devpi-server's own complaint from its log (not only the plist's command line, which names the option
+    whatever happened)."""
     copy = broken_copy("service.sh", "<string>--port</string>", "<string>--no-such-option</string>")
-    result = run_suite(copy, "suites/smoke", "-x")
+    result = run_suite(copy, "suites/smoke")
 
     assert result.returncode == 1, result
-    assert "did not start" in result.output and "no-such-option" in result.output, result
+    assert result.verdicts == {"R1": "not set up", "R2": "not set up", "O1": "not set up"}, (
+        f"a service that does not start leaves every promise of the run not set up, none judged\n{result}")
+    assert re.search(r"step 'service' blocks O1, R1, R2 \(reported 'not set up'\)", result.output), result
+    assert re.search(r"the service from com\.manselmi\.devpi\.server\.plist did not start", result.output), result
+    assert re.search(r"devpi-server: error: unrecognized arguments: --no-such-option", result.output), (
+        f"the report should quote devpi-server's own error from its log\n{result}")

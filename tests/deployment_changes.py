@@ -1,0 +1,276 @@
+"""The catalogue of changes to the deployment that the self-tests run the suite on.
+
+BREAKAGES: for every promise that has scenarios, a deliberately broken copy of the deployment (or, where
+no change of the deployment can break it, a misbehaving fake upstream: tests/misbehaving_upstreams.py)
+under which that promise's scenarios fail for the reason their message gives, while the other promises
+run alongside still hold. A suite that stays green on one of these cannot tell that promise broke.
+
+SOUND_CHANGES: changes a user may make, the guide's own advice and the suite's among them, under which
+no promise may break (findings are fine). A suite that fails on one of these blames a sound deployment.
+
+Changes are (script, text in the bundled script, its replacement), applied by Deployment.copy_with.
+Each entry names the scenarios its child run selects (node ids under suites/): a run of the whole
+suite per entry would cost an hour; the scenarios chosen are those that can notice the change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from fixtures.deployment import server_options_change
+
+Change = tuple[str, str, str]
+
+# -- the scenarios, by node id ---------------------------------------------------------------------------
+
+SMOKE = "suites/smoke/test_validation.py::"
+SMOKE_R1 = SMOKE + "test_numpy_comes_from_pypi_through_root_local"
+SMOKE_R2 = SMOKE + "test_private_package_comes_from_the_intranet_through_root_local"
+SMOKE_O1 = SMOKE + "test_private_package_is_still_served_when_the_intranet_refuses"
+GREATEST = "suites/resolution/test_greatest_version.py::test_pip_gets_the_greatest_version_across_both_upstreams"
+PRE_RULE = "suites/resolution/test_pip_rules.py::test_pre_releases_only_with_pre"
+UV_FINAL_BEATS_RC = "suites/resolution/test_uv.py::test_uv_resolves_the_same_version_as_pip[final-beats-newer-rc-final]"
+ODD_FILE_NAME = ("suites/resolution/test_names.py::"
+                 "test_a_file_named_with_an_unnormalised_project_name_upstream_is_found[fake_artifactory]")
+SPELLING = "suites/resolution/test_names.py::test_pip_finds_a_private_package_whatever_the_user_types[dotted]"
+SAME_FILE = "suites/resolution/test_same_version.py::test_same_file_on_both_upstreams_is_served_by_the_intranet_index"
+NEITHER = "suites/resolution/test_names.py::test_a_name_on_neither_upstream_fails_promptly_through_the_guides_pip_conf"
+NEITHER_LOOKED_UP = "suites/resolution/test_names.py::test_a_name_on_neither_upstream_is_looked_up_on_both"
+OFFLINE = "suites/offline/"
+O1_CACHED = OFFLINE + "test_offline_cached.py::test_a_private_package_fetched_once_is_served_while_the_intranet_is_gone[{}]"
+O2_NEVER = (OFFLINE + "test_offline_never_fetched.py::"
+            "test_a_private_package_never_fetched_is_not_found_and_public_ones_still_install[{}]")
+O3_RESTART = OFFLINE + "test_offline_restart.py::test_the_cached_copy_survives_a_restart_while_the_intranet_is_gone"
+O4_EXPIRY = OFFLINE + "test_offline_new_releases.py::test_a_new_release_becomes_installable_once_the_cache_expiry_has_passed"
+O4_BACK = (OFFLINE + "test_offline_new_releases.py::"
+           "test_when_the_intranet_comes_back_new_releases_are_picked_up_and_nothing_cached_is_lost[{}]")
+O5_OUTAGE = OFFLINE + "test_offline_pypi_gone.py::test_a_pypi_outage_fails_public_packages_clearly_and_spares_private_ones[{}]"
+O6_PROMPT = OFFLINE + "test_offline_public_latency.py::test_public_packages_install_promptly_while_the_intranet_is_gone[{}]"
+O7_LIST = (OFFLINE + "test_offline_new_projects.py::"
+           "test_a_new_project_becomes_installable_once_devpi_reads_the_project_list_again[{}]")
+CACHING = "suites/caching/"
+P1_PASS_THROUGH = CACHING + "test_pass_through.py::test_pypi_files_pass_through_and_are_never_stored"
+P2_STORED = CACHING + "test_cached.py::test_intranet_file_is_stored_once_and_served_from_the_copy"
+P3_NOTE = CACHING + "test_cached.py::test_the_guides_note_caches_pypi_files_and_disk_grows_by_them"
+P4_HASH = CACHING + "test_integrity.py::test_bytes_not_matching_the_advertised_hash_never_reach_pip_as_good[{}]"
+
+# -- the changes -----------------------------------------------------------------------------------------
+
+BASES = "bases='root/python-local,root/pypi'"
+PYTHON_LOCAL_END = "  volatile=False\n"  # the last option of `devpi index -c python-local` in configure.sh
+PIP_CONF_GLOBAL = "trusted-host = localhost\n"  # the last line of pip.conf's [global] in client-config.sh
+WRAPPER_START = "    process = subprocess.Popen(sys.argv[1:], start_new_session=True)\n"
+
+
+def python_local_option(option: str) -> Change:
+    """One more `key=value` on the guide's `devpi index -c python-local`."""
+    return ("configure.sh", PYTHON_LOCAL_END, f"  volatile=False \\\n  {option}\n")
+
+
+def pip_conf_global(*lines: str) -> Change:
+    """More settings in pip.conf's [global] section, as client-config.sh writes it."""
+    return ("client-config.sh", PIP_CONF_GLOBAL, PIP_CONF_GLOBAL + "".join(f"{line}\n" for line in lines))
+
+
+ONLY_PYPI = ("configure.sh", BASES, "bases='root/pypi'")
+ONLY_PYTHON_LOCAL = ("configure.sh", BASES, "bases='root/python-local'")
+PYPI_FIRST = ("configure.sh", BASES, "bases='root/pypi,root/python-local'")
+PYTHON_LOCAL_KEEPS_NOTHING = python_local_option("mirror_use_external_urls=True")
+PIP_CONF_ON_ROOT_PYPI = ("client-config.sh", "index-url = http://localhost:${DEPLOY_PORT}/root/local/+simple/",
+                         "index-url = http://localhost:${DEPLOY_PORT}/root/pypi/+simple/")
+# The server directory on a volume that does not outlive the service (a tmpfs, a login script that
+# re-creates it): the wrapper starts each time from a fresh devpi-init. (Deleting only the stored files is
+# no such case: devpi-server then refuses to start, "Couldn't initialize storage".)
+SERVERDIR_RECREATED_AT_START = (
+    "service.sh", WRAPPER_START,
+    "    import os, shutil\n"
+    "    serverdir = sys.argv[sys.argv.index('--serverdir') + 1]\n"
+    "    shutil.rmtree(serverdir, ignore_errors=True)\n"
+    "    subprocess.run([os.path.join(os.path.dirname(sys.argv[1]), 'devpi-init'), '--serverdir', serverdir,\n"
+    "                    '--storage', 'sqlite', '--root-passwd', 'root'], check=True, capture_output=True)\n"
+    + WRAPPER_START)
+NOTE_LEAVES_PASS_THROUGH = ("cache-pypi.sh", "mirror_use_external_urls=False", "mirror_use_external_urls=True")
+# The guide's note ("cache all packages"), applied where the guide says: in the configuration commands.
+NOTE_IN_CONFIGURE = (("configure.sh", "devpi index pypi mirror_use_external_urls=True",
+                      "devpi index pypi mirror_use_external_urls=False"),
+                     ("configure.sh", "# don't cache PyPI packages", "# the guide's note: cache all packages, PyPI's too"))
+
+# -- the catalogue ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Breakage:
+    """`changes` (or `misbehave`) break promise `breaks`: its scenarios among `scenarios` fail with an
+    assertion whose message starts with "[breaks]" and matches `because`; the promises in `holds`
+    (whose scenarios are in `scenarios` too) stay kept."""
+
+    name: str
+    changes: tuple[Change, ...]
+    breaks: str
+    because: str
+    scenarios: tuple[str, ...]
+    holds: tuple[str, ...] = ()
+    misbehave: str = ""
+
+    @property
+    def copy(self) -> tuple[tuple[Change, ...], str]:
+        """Breakages with the same copy (and misbehaviour) are checked from one child run."""
+        return self.changes, self.misbehave
+
+
+BREAKAGES = [
+    Breakage("root/local lacks root/pypi", (ONLY_PYTHON_LOCAL,), "R1",
+             r"pip could not download numpy through root/local", (SMOKE_R1, SMOKE_R2), holds=("R2",)),
+    # O2's scenario installs a public package while the intranet is gone: with no root/pypi it fails.
+    Breakage("root/local lacks root/pypi", (ONLY_PYTHON_LOCAL,), "O2",
+             r"the intranet refuses connections: the public numpy, downloaded at the same moment, failed",
+             (O2_NEVER.format("refused"),)),
+    Breakage("root/local lacks root/python-local", (ONLY_PYPI,), "R2",
+             r"pip could not download private-package through root/local", (SMOKE_R2, SMOKE_R1), holds=("R1",)),
+    # The property test's own self-test (test_resolution_selftest.py) checks the shrunk counterexample of this run.
+    Breakage("root/local lacks root/python-local", (ONLY_PYPI,), "R3",
+             r"pip through root/local got nothing, but the greatest version", (GREATEST,)),
+    Breakage("pip.conf points at root/pypi", (PIP_CONF_ON_ROOT_PYPI,), "R2",
+             r"pip could not download private-package through root/local", (SMOKE_R2, SMOKE_R1), holds=("R1",)),
+    Breakage("pip.conf turns pre-releases on", (pip_conf_global("pre = true"),), "R3",
+             r"without --pre pip must keep the final 1\.0", (PRE_RULE, SMOKE_R2), holds=("R2",)),
+    Breakage("pip.conf turns pre-releases on", (pip_conf_global("pre = true"),), "C4",
+             r"pip through root/local got 2\.0rc1, but the greatest version under pip's default rule .* is 1\.10",
+             (UV_FINAL_BEATS_RC,)),
+    # pip normalises what the user types and devpi what it asks for, so no deployment change reaches R4:
+    # an upstream page that leaves out a file named with another spelling of the project does.
+    Breakage("the intranet's pages leave out files named with another spelling", (), "R4",
+             r"pip should get 3\.0 from Private\.Package.*\.tar\.gz on fake Artifactory", (ODD_FILE_NAME, SMOKE_R2),
+             holds=("R2",), misbehave="unnormalised-files-hidden"),
+    Breakage("root/local lists root/pypi before root/python-local", (PYPI_FIRST,), "R5",
+             r"expected the intranet's index \(first in root/local's bases\) to serve", (SAME_FILE, SMOKE_R1, SMOKE_R2),
+             holds=("R1", "R2")),
+    # A decommissioned index left in pip.conf: pip retries it (6 times, 15.5 s of back-off) before saying "not found".
+    Breakage("pip.conf lists an extra index that refuses connections",
+             (pip_conf_global("extra-index-url = http://localhost:1/simple/", "retries = 6"),), "R6",
+             r"pip took [\d.]+ s \(bound 10\.0 s\)", (NEITHER,)),
+    Breakage("root/python-local keeps no files", (PYTHON_LOCAL_KEEPS_NOTHING,), "O1",
+             r"the intranet refuses connections.*: pip could not get .*while the\s+intranet was up",
+             (O1_CACHED.format("refused"), SMOKE_O1, SMOKE_R2), holds=("R2",)),
+    Breakage("root/python-local keeps no files", (PYTHON_LOCAL_KEEPS_NOTHING,), "P2",
+             r"expected one stored copy of .* found 0|expected the file from root/t\d+-python-local", (P2_STORED,)),
+    Breakage("the server directory is re-created at every start of the service", (SERVERDIR_RECREATED_AT_START,), "O3",
+             r"after a restart of devpi-server with the intranet refusing connections: pip could not get",
+             (O3_RESTART, SMOKE_R2), holds=("R2",)),
+    # devpi re-reads a page once its expiry has passed; no setting stops that, but a proxy in front of the
+    # intranet that never revalidates does.
+    Breakage("the intranet's project pages never change (a stale caching proxy)", (), "O4",
+             r"was still not on devpi's page for .* after devpi last read that page", (O4_EXPIRY, SMOKE_R2),
+             holds=("R2",), misbehave="frozen-project-pages"),
+    # pip.conf names a second index on PyPI's host (it has none of the projects: pip takes nothing from it):
+    # during a PyPI outage pip retries it for every package, private ones included (6 retries: 15.5 s).
+    Breakage("pip.conf also lists an index on PyPI's host",
+             (pip_conf_global("extra-index-url = ${DEPLOY_PYPI_URL%simple/}extras/simple/", "retries = 6"),), "O5",
+             r"PyPI refuses connections while the intranet is up: pip got private-.* only after [\d.]+ s, more than the 10 s",
+             (O5_OUTAGE.format("refuse"),)),
+    # pip gives up on a page sooner than devpi waits for an unreachable intranet (5 s): public installs fail.
+    Breakage("pip.conf sets a 3 s timeout and no retries", (pip_conf_global("timeout = 3", "retries = 0"),), "O6",
+             r"the intranet accepts connections and never answers, .*(could not download numpy|beyond pip's default timeout)",
+             (O6_PROMPT.format("hang"),)),
+    Breakage("the upstreams' project lists never change (a stale caching proxy)", (), "O7",
+             r"created on the intranet upstream, was still not served through", (O7_LIST.format("intranet"), SMOKE_R2),
+             holds=("R2",), misbehave="frozen-project-list"),
+    # With mirror_use_external_urls=True devpi stores nothing whatever else the deployment says, and with False
+    # (the guide's note) P1 does not apply (SOUND_CHANGES): no deployment change breaks P1. A caching proxy in
+    # front of PyPI that answers repeated downloads itself breaks "every download reaches PyPI". (The
+    # message then blames devpi: from the upstream's request log the suite cannot tell the two apart.)
+    Breakage("a caching proxy in front of PyPI answers repeated downloads itself", (), "P1",
+             r"fake PyPI saw 1 request\(s\) for numpy-.* in two downloads: devpi answered from a copy",
+             (P1_PASS_THROUGH, SMOKE_R1), holds=("R1",), misbehave="frozen-files"),
+    Breakage("the guide's note leaves PyPI pass-through", (NOTE_LEAVES_PASS_THROUGH,), "P3",
+             r"after cache-pypi\.sh root/pypi is still", (P3_NOTE, P1_PASS_THROUGH), holds=("P1",)),
+    # devpi and pip check every file against the sha256 its page advertises; a proxy that rewrites the
+    # pages along with the files is what gets corrupt bytes through.
+    Breakage("a tampering proxy rewrites the upstreams' hashes along with their files", (), "P4",
+             r"pip accepted a download while fake (PyPI|Artifactory) served corrupt bytes",
+             (P4_HASH.format("pypi"), P4_HASH.format("intranet"), SMOKE_R1, SMOKE_R2), holds=("R1", "R2"),
+             misbehave="tampering-proxy"),
+]
+
+
+class KnownSuiteDefect(Exception):
+    """A sound change on which the suite still fails, exactly on the promises its entry names."""
+
+
+@dataclass(frozen=True)
+class SoundChange:
+    """A change a user may make: the suite, on `scenarios`, must not fail (findings are fine).
+
+    `known_broken`, with `defect` saying which scenario is wrong and why: the suite fails today on exactly
+    these promises. The self-test is then a strict xfail that flips to a failure once the suite is fixed,
+    and fails outright if other promises break."""
+
+    name: str
+    changes: tuple[Change, ...]
+    scenarios: tuple[str, ...]
+    known_broken: frozenset[str] = frozenset()
+    defect: str = ""
+
+    @property
+    def marks(self) -> tuple[pytest.MarkDecorator, ...]:
+        if not self.known_broken:
+            return ()
+        return (pytest.mark.xfail(strict=True, raises=KnownSuiteDefect, reason=self.defect),)
+
+
+SOUND_CHANGES = [
+    # The suite always runs the deployment on a port of its own (DEPLOY_PORT, a free port), which proves
+    # the scripts agree on whatever port they are given; this copy changes the guide's default as a user
+    # would, and the suite must not depend on 3141 anywhere.
+    SoundChange("another port (env.sh's default)", (("env.sh", 'DEPLOY_PORT:=3141', 'DEPLOY_PORT:=8141'),),
+                (SMOKE_R1, SMOKE_R2, SMOKE_O1, SPELLING)),
+    # A user's own password, set in env.sh whatever the environment says (a default alone would be
+    # overridden by the suite, which passes DEPLOY_ROOT_PASSWORD=root, and prove nothing).
+    SoundChange("another root password", (("env.sh", ': "${DEPLOY_ROOT_PASSWORD:=root}"', 'DEPLOY_ROOT_PASSWORD=s3cret-pw'),),
+                (SMOKE_R2, SPELLING), known_broken=frozenset({"R4"}), defect=(
+                    "the harness logs in as root with Settings.root_password, always 'root' (fixtures/deployment.py; "
+                    "fixtures/plugin.py devpi_settings has no option for it): every scenario that clones root/local "
+                    "(fresh_local, here test_names.py::test_pip_finds_a_private_package_whatever_the_user_types) "
+                    "errors with a failed login on a deployment with its own password")),
+    SoundChange("another title for root/local", (("configure.sh", "title='Local: personal index'",
+                                                  "title='Team index: intranet first, then PyPI'"),),
+                (SMOKE_R1, SMOKE_R2, SMOKE_O1, SAME_FILE)),
+    SoundChange("the guide's cache-PyPI note in configure.sh", NOTE_IN_CONFIGURE,
+                (SMOKE_R1, P1_PASS_THROUGH, P3_NOTE, P4_HASH.format("pypi"), O5_OUTAGE.format("refuse")),
+                known_broken=frozenset({"P1", "O5"}), defect=(
+                    "P1's scenario (suites/caching/test_pass_through.py::test_pypi_files_pass_through_and_are_never_stored) "
+                    "and O5's (suites/offline/test_offline_pypi_gone.py::test_a_pypi_outage_fails_public_packages_clearly_"
+                    "and_spares_private_ones) assume root/pypi is pass-through and fail when the deployment applies the "
+                    "guide's own note; they should read root/pypi's mirror_use_external_urls and, when False, say that "
+                    "P1 does not apply (skip) and that PyPI packages are served from devpi's copy during an outage")),
+    # The suite's advice (suites/offline: O6 and O7), taken.
+    SoundChange("advice: devpi-server --request-timeout 2", (server_options_change("--request-timeout", "2"),),
+                (O1_CACHED.format("hang"), O2_NEVER.format("hang"), O6_PROMPT.format("hang"), SMOKE_R1, SMOKE_R2)),
+    SoundChange("advice: mirror_no_project_list=True on root/python-local", (python_local_option("mirror_no_project_list=True"),),
+                (O7_LIST.format("intranet"), O2_NEVER.format("refused"), O6_PROMPT.format("refused"), NEITHER_LOOKED_UP,
+                 SMOKE_R1, SMOKE_R2), known_broken=frozenset({"O6", "O7"}), defect=(
+                    "with mirror_no_project_list=True devpi reads no project list of the intranet, and two offline "
+                    "scenarios take that as a failed precondition: O6's suites/offline/test_offline_public_latency.py::"
+                    "test_public_packages_install_promptly_while_the_intranet_is_gone ('devpi served numpy without "
+                    "asking the intranet and falling back ... the scenario measured nothing') and O7's "
+                    "suites/offline/test_offline_new_projects.py::test_a_new_project_becomes_installable_once_devpi_"
+                    "reads_the_project_list_again ('precondition: devpi never read fake Artifactory's project list')")),
+    SoundChange("advice: mirror_cache_expiry=60 on root/python-local", (python_local_option("mirror_cache_expiry=60"),),
+                (O4_EXPIRY, O7_LIST.format("intranet"), O1_CACHED.format("refused"), O6_PROMPT.format("refused"), SMOKE_R2)),
+]
+
+
+
+def breakages_of_copy(breakage: Breakage) -> list[Breakage]:
+    return [other for other in BREAKAGES if other.copy == breakage.copy]
+
+
+def child_run_of(breakage: Breakage) -> dict[str, object]:
+    """The child run that judges `breakage`, merged with every other breakage of the same copy:
+    the scenarios of all of them, narrowed to their promises (`--promise`)."""
+    group = breakages_of_copy(breakage)
+    scenarios = list(dict.fromkeys(s for b in group for s in b.scenarios))
+    promises = sorted({p for b in group for p in (b.breaks, *b.holds)})
+    return {"changes": breakage.changes, "scenarios": scenarios, "promises": promises, "misbehave": breakage.misbehave}

@@ -1,0 +1,126 @@
+"""Fake upstreams that misbehave, for promises no change of the deployment can break: loaded into a
+child run of the suite with `-p tests.misbehaving_upstreams --misbehave NAME` (tests/deployment_changes.py).
+
+Each misbehaviour is what a real upstream, or something in front of it, may do; under it the scenarios
+of one promise must fail, which proves that their assertions can fail for the reason they state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fake_upstreams import FakeUpstream, Mode
+from fake_upstreams.faults import corrupt
+from fake_upstreams.wsgi import WSGIApp, with_changed_body
+
+PROJECT_LIST = re.compile(r"/simple/$")
+PROJECT_PAGE = re.compile(r"/simple/[^/]+/$")
+RELEASE_FILE = re.compile(r"/packages/.+[^/]$")
+_SHA = re.compile(rb"(?P<file>[^/\"#]+)#sha256=(?P<digest>[0-9a-f]{64})")
+
+
+def frozen_pages(app: WSGIApp, which: re.Pattern[str]) -> WSGIApp:
+    """A caching proxy in front of the upstream that never revalidates: the first 200 answer for a path
+    matching `which` is served forever, so what is published after it never shows up there, and the
+    upstream itself (its request log) sees that path asked for once."""
+    kept: dict[str, tuple[str, list[tuple[str, str]], bytes]] = {}
+    lock = threading.Lock()
+
+    def proxy(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if not which.search(path):
+            return app(environ, start_response)
+        with lock:
+            hit = kept.get(path)
+        if hit is None:
+            captured: dict[str, Any] = {}
+
+            def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
+                captured.update(status=status, headers=headers)
+                return lambda _data: None
+
+            chunks = app(environ, capture)
+            try:
+                body = b"".join(chunks)
+            finally:
+                getattr(chunks, "close", lambda: None)()
+            hit = (captured["status"], captured["headers"], body)
+            if captured["status"].startswith("200"):
+                with lock:
+                    kept.setdefault(path, hit)
+        status, headers, body = hit
+        start_response(status, headers)
+        return [body]
+
+    return proxy
+
+
+def rehashed_when_corrupt(app: WSGIApp, root: Path, mode: Callable[[], Mode]) -> WSGIApp:
+    """While the upstream serves corrupt bytes (Mode.WRONG_HASH), its pages advertise the sha256 of those
+    bytes instead of the published file's: a tampering proxy that rewrites pages and files alike."""
+
+    def digest_of_corrupt(match: re.Match[bytes]) -> bytes:
+        path = root / match["file"].decode()
+        if not path.is_file():
+            return match[0]
+        return match["file"] + b"#sha256=" + hashlib.sha256(corrupt(path.read_bytes())).hexdigest().encode()
+
+    def proxy(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if mode() is Mode.WRONG_HASH and "/simple/" in environ.get("PATH_INFO", ""):
+            return with_changed_body(app, environ, start_response, lambda body: _SHA.sub(digest_of_corrupt, body))
+        return app(environ, start_response)
+
+    return proxy
+
+
+_ANCHOR = re.compile(rb"<a [^>]*>(?P<file>[^<]+)</a>\s*(<br\s*/?>)?\s*")
+
+
+def spelling_strict(app: WSGIApp) -> WSGIApp:
+    """Project pages list only the files whose name starts with the project's normalised name (or its
+    underscore form): a file named with another spelling (`Private.Package-3.0.tar.gz`) is left out."""
+
+    def keep(name: bytes) -> Callable[[re.Match[bytes]], bytes]:
+        prefixes = (name + b"-", name.replace(b"-", b"_") + b"-")
+        return lambda anchor: anchor[0] if anchor["file"].startswith(prefixes) else b""
+
+    def proxy(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        page = PROJECT_PAGE.search(environ.get("PATH_INFO", ""))
+        if not page:
+            return app(environ, start_response)
+        name = environ["PATH_INFO"].rstrip("/").rsplit("/", 1)[-1].encode()
+        return with_changed_body(app, environ, start_response, lambda body: _ANCHOR.sub(keep(name), body))
+
+    return proxy
+
+
+MISBEHAVIOURS: dict[str, Callable[[FakeUpstream], WSGIApp]] = {
+    "frozen-project-pages": lambda upstream: frozen_pages(upstream.socket.app, PROJECT_PAGE),
+    "frozen-files": lambda upstream: frozen_pages(upstream.socket.app, RELEASE_FILE),
+    "frozen-project-list": lambda upstream: frozen_pages(upstream.socket.app, PROJECT_LIST),
+    "unnormalised-files-hidden": lambda upstream: spelling_strict(upstream.socket.app),
+    "tampering-proxy": lambda upstream: rehashed_when_corrupt(upstream.socket.app, upstream.root, upstream.mode),
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--misbehave", choices=sorted(MISBEHAVIOURS), required=True,
+                     help="how every fake upstream of this run misbehaves (tests/misbehaving_upstreams.py)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    wrap = MISBEHAVIOURS[config.getoption("misbehave")]
+    original = FakeUpstream.__init__
+
+    def init(self: FakeUpstream, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        self.socket.app = wrap(self)
+
+    FakeUpstream.__init__ = init  # type: ignore[method-assign]  # before the session creates its fakes

@@ -1,0 +1,25 @@
+"""The suite does not blame sound deployments: run it on copies with the changes a user may make, the
+guide's own note and the suite's own advice among them (tests/deployment_changes.py SOUND_CHANGES), and
+check that no promise breaks. Findings are fine: they state figures, they do not fail."""
+
+from __future__ import annotations
+
+import pytest
+from deployment_changes import SOUND_CHANGES, KnownSuiteDefect
+
+pytestmark = [pytest.mark.selftest, pytest.mark.usefixtures("prefetch_catalogue_runs")]
+
+
+@pytest.mark.parametrize("change", [pytest.param(c, id=c.name, marks=c.marks) for c in SOUND_CHANGES])
+def test_a_sound_change_breaks_no_promise(change, catalogue_runs):
+    result = catalogue_runs.run(change.changes, change.scenarios)
+
+    if change.known_broken and result.broken() == change.known_broken:
+        raise KnownSuiteDefect(f"{sorted(change.known_broken)} BROKEN as known: {change.defect}\n"
+                               + "\n".join(m for p in sorted(result.broken()) for m in result.failure_messages(p)))
+    assert not result.broken() and result.returncode == 0, (
+        f"the suite fails on a deployment with a sound change ({change.name}): {sorted(result.broken())} reported "
+        f"BROKEN\n" + "\n".join(m for p in sorted(result.broken()) for m in result.failure_messages(p)) + f"\n{result}")
+    unjudged = {p: v for p, v in result.verdicts.items() if v not in ("kept", "finding")}
+    assert result.verdicts and not unjudged, (
+        f"every selected scenario should run and judge its promise on a deployment with {change.name}: {unjudged or 'none ran'}\n{result}")
