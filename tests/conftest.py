@@ -41,8 +41,9 @@ def child_run(where: Path, devpi_prefix: Path, deployment: Path, args: Sequence[
     command = suite_command(where, devpi_prefix, deployment, *args)
     started = time.monotonic()
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False)
-    verdicts = {p: v["verdict"] for p, v in json.loads(report.read_text()).items()} if report.exists() else {}
-    result = SuiteRun(done.returncode, done.stdout + done.stderr, verdicts, time.monotonic() - started, tuple(command))
+    full = json.loads(report.read_text()) if report.exists() else {}
+    verdicts = {p: v["verdict"] for p, v in full.items()}
+    result = SuiteRun(done.returncode, done.stdout + done.stderr, verdicts, time.monotonic() - started, tuple(command), full)
     left = wait_for_no_processes_mentioning(str(where / "basetemp"))
     assert not left, "the suite left processes behind:\n" + "\n".join(left) + f"\n{result}"
     return result

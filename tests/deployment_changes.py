@@ -15,11 +15,14 @@ suite per entry would cost an hour; the scenarios chosen are those that can noti
 
 from __future__ import annotations
 
+import importlib
+import sys
 from dataclasses import dataclass
 
 import pytest
 
-from fixtures.deployment import server_options_change
+
+from suite_runs import ROOT
 
 Change = tuple[str, str, str]
 
@@ -212,6 +215,8 @@ class SoundChange:
     scenarios: tuple[str, ...]
     known_broken: frozenset[str] = frozenset()
     defect: str = ""
+    not_reproduced: tuple[str, ...] = ()  # findings the change answers: the run must report them "not reproduced"
+    not_applicable: tuple[str, ...] = ()  # promises the change makes moot: their scenarios skip, saying why
 
     @property
     def marks(self) -> tuple[pytest.MarkDecorator, ...]:
@@ -220,6 +225,19 @@ class SoundChange:
         return (pytest.mark.xfail(strict=True, raises=KnownSuiteDefect, reason=self.defect),)
 
 
+def _advice_of(folder: str, module: str, name: str) -> object:
+    """The advice a suite gives, as its own module states it (suites/<folder> is not a package)."""
+    path = str(ROOT / "suites" / folder)
+    sys.path.insert(0, path)
+    try:
+        return getattr(importlib.import_module(module), name)
+    finally:
+        sys.path.remove(path)
+
+
+OFFLINE_ADVICE: dict[str, Change] = _advice_of("offline", "offline_advice", "ADVICE")  # type: ignore[assignment]
+SECRET_FILE_ADVICE: tuple[Change, ...] = _advice_of("security", "test_weak_points", "SECRET_FILE_ADVICE")  # type: ignore[assignment]
+
 SOUND_CHANGES = [
     # The suite always runs the deployment on a port of its own (DEPLOY_PORT, a free port), which proves
     # the scripts agree on whatever port they are given; this copy changes the guide's default as a user
@@ -227,40 +245,31 @@ SOUND_CHANGES = [
     SoundChange("another port (env.sh's default)", (("env.sh", 'DEPLOY_PORT:=3141', 'DEPLOY_PORT:=8141'),),
                 (SMOKE_R1, SMOKE_R2, SMOKE_O1, SPELLING)),
     # A user's own password, set in env.sh whatever the environment says (a default alone would be
-    # overridden by the suite, which passes DEPLOY_ROOT_PASSWORD=root, and prove nothing).
+    # overridden by the suite, which passes DEPLOY_ROOT_PASSWORD=root, and prove nothing). The harness
+    # logs in with what env.sh gives (Deployment.effective), and X2's finding on the guide's password goes.
     SoundChange("another root password", (("env.sh", ': "${DEPLOY_ROOT_PASSWORD:=root}"', 'DEPLOY_ROOT_PASSWORD=s3cret-pw'),),
-                (SMOKE_R2, SPELLING), known_broken=frozenset({"R4"}), defect=(
-                    "the harness logs in as root with Settings.root_password, always 'root' (fixtures/deployment.py; "
-                    "fixtures/plugin.py devpi_settings has no option for it): every scenario that clones root/local "
-                    "(fresh_local, here test_names.py::test_pip_finds_a_private_package_whatever_the_user_types) "
-                    "errors with a failed login on a deployment with its own password")),
+                (SMOKE_R2, SPELLING, "suites/security/test_weak_points.py::test_root_does_not_keep_the_guides_password"),
+                not_reproduced=("X2-guide-root-password",)),
     SoundChange("another title for root/local", (("configure.sh", "title='Local: personal index'",
                                                   "title='Team index: intranet first, then PyPI'"),),
                 (SMOKE_R1, SMOKE_R2, SMOKE_O1, SAME_FILE)),
+    # The guide's own note: P1 (pass-through) no longer applies and is skipped; O5 gets numpy from devpi's copy.
     SoundChange("the guide's cache-PyPI note in configure.sh", NOTE_IN_CONFIGURE,
                 (SMOKE_R1, P1_PASS_THROUGH, P3_NOTE, P4_HASH.format("pypi"), O5_OUTAGE.format("refuse")),
-                known_broken=frozenset({"P1", "O5"}), defect=(
-                    "P1's scenario (suites/caching/test_pass_through.py::test_pypi_files_pass_through_and_are_never_stored) "
-                    "and O5's (suites/offline/test_offline_pypi_gone.py::test_a_pypi_outage_fails_public_packages_clearly_"
-                    "and_spares_private_ones) assume root/pypi is pass-through and fail when the deployment applies the "
-                    "guide's own note; they should read root/pypi's mirror_use_external_urls and, when False, say that "
-                    "P1 does not apply (skip) and that PyPI packages are served from devpi's copy during an outage")),
-    # The suite's advice (suites/offline: O6 and O7), taken.
-    SoundChange("advice: devpi-server --request-timeout 2", (server_options_change("--request-timeout", "2"),),
+                not_applicable=("P1",)),
+    # The suites' own advice, taken as their findings give it.
+    SoundChange("advice: devpi-server --request-timeout (O6)", (OFFLINE_ADVICE["request-timeout"],),
                 (O1_CACHED.format("hang"), O2_NEVER.format("hang"), O6_PROMPT.format("hang"), SMOKE_R1, SMOKE_R2)),
-    SoundChange("advice: mirror_no_project_list=True on root/python-local", (python_local_option("mirror_no_project_list=True"),),
+    SoundChange("advice: mirror_no_project_list=True on root/python-local (O7)", (OFFLINE_ADVICE["python-local-no-project-list"],),
                 (O7_LIST.format("intranet"), O2_NEVER.format("refused"), O6_PROMPT.format("refused"), NEITHER_LOOKED_UP,
-                 SMOKE_R1, SMOKE_R2), known_broken=frozenset({"O6", "O7"}), defect=(
-                    "with mirror_no_project_list=True devpi reads no project list of the intranet, and two offline "
-                    "scenarios take that as a failed precondition: O6's suites/offline/test_offline_public_latency.py::"
-                    "test_public_packages_install_promptly_while_the_intranet_is_gone ('devpi served numpy without "
-                    "asking the intranet and falling back ... the scenario measured nothing') and O7's "
-                    "suites/offline/test_offline_new_projects.py::test_a_new_project_becomes_installable_once_devpi_"
-                    "reads_the_project_list_again ('precondition: devpi never read fake Artifactory's project list')")),
-    SoundChange("advice: mirror_cache_expiry=60 on root/python-local", (python_local_option("mirror_cache_expiry=60"),),
+                 SMOKE_R1, SMOKE_R2)),
+    SoundChange("advice: a short mirror_cache_expiry on root/python-local (O7)", (OFFLINE_ADVICE["python-local-short-expiry"],),
                 (O4_EXPIRY, O7_LIST.format("intranet"), O1_CACHED.format("refused"), O6_PROMPT.format("refused"), SMOKE_R2)),
+    SoundChange("advice: a persistent secret file (X2)", SECRET_FILE_ADVICE,
+                ("suites/security/test_weak_points.py::test_a_login_survives_a_restart_of_the_service",
+                 "suites/security/test_access.py", SMOKE_R1, SMOKE_R2),
+                not_reproduced=("X2-tokens-die-at-restart",)),
 ]
-
 
 
 def breakages_of_copy(breakage: Breakage) -> list[Breakage]:

@@ -6,7 +6,7 @@ import os
 import re
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
@@ -38,6 +38,13 @@ class SuiteRun:
     verdicts: dict[str, str]
     seconds: float = 0.0
     command: tuple[str, ...] = ()
+    report: dict = field(default_factory=dict)  # the whole conformance report: figures, findings, steps
+
+    def finding_status(self, finding_id: str) -> str:
+        for entry in self.report.values():
+            if finding_id in entry.get("findings", {}):
+                return entry["findings"][finding_id]["status"]
+        return "not in the run"
 
     def __str__(self) -> str:
         return f"exit status {self.returncode} after {self.seconds:.0f} s\n{self.output[-6000:]}"

@@ -20,6 +20,11 @@ def test_a_sound_change_breaks_no_promise(change, catalogue_runs):
     assert not result.broken() and result.returncode == 0, (
         f"the suite fails on a deployment with a sound change ({change.name}): {sorted(result.broken())} reported "
         f"BROKEN\n" + "\n".join(m for p in sorted(result.broken()) for m in result.failure_messages(p)) + f"\n{result}")
-    unjudged = {p: v for p, v in result.verdicts.items() if v not in ("kept", "finding")}
+    unjudged = {p: v for p, v in result.verdicts.items() if v not in ("kept", "finding")
+                and not (v == "skipped" and p in change.not_applicable)}
     assert result.verdicts and not unjudged, (
         f"every selected scenario should run and judge its promise on a deployment with {change.name}: {unjudged or 'none ran'}\n{result}")
+    for finding_id in change.not_reproduced:
+        assert result.finding_status(finding_id) == "not reproduced", (
+            f"{change.name} is the suite's answer to the finding {finding_id}, which the run should report 'not "
+            f"reproduced', not {result.finding_status(finding_id)!r}\n{result}")

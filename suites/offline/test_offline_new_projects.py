@@ -103,7 +103,7 @@ def test_a_new_project_becomes_installable_once_devpi_reads_the_project_list_aga
     # Not at once: devpi answered from what it knew. The mechanism, with a short expiry set by the test on indexes
     # of its own: the project appears once the expiry has passed since devpi last read the list.
     read_at = reads[-1] if reads else None
-    short = clone_root_local(devpi, devpi_settings.root_password)
+    short = clone_root_local(devpi)
     devpi.api.set_index_options(short.clone_of(mirror), mirror_cache_expiry=SHORT_EXPIRY)
     primed_at = upstream.log.mark()
     primed = pip_client.download(PUBLIC_PROJECT, index_url=short.simple_url, args=("--prefer-binary",))

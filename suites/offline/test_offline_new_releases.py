@@ -67,7 +67,7 @@ def test_a_new_release_becomes_installable_once_the_cache_expiry_has_passed(devp
     # Otherwise the expiry ran out while pip was asking: either version is what the setting promises.
 
     # The mechanism, with a short expiry set by the test on indexes of its own.
-    short = clone_root_local(devpi, devpi_settings.root_password)
+    short = clone_root_local(devpi)
     mirror = short.clone_of(PYTHON_LOCAL)
     devpi.api.set_index_options(mirror, mirror_cache_expiry=SHORT_EXPIRY)
     name = project_name("private")

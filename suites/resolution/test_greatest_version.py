@@ -113,7 +113,7 @@ def test_pip_gets_the_greatest_version_across_both_upstreams(
     minute on two cores (a second, concurrent pip bought nothing on a busy machine)."""
     published = publish(f"r3-prop-{next(_projects)}", placed, packages, fake_pypi, fake_artifactory)
     label(published, pre=pre)
-    local = clone_root_local(devpi, devpi_settings.root_password)
+    local = clone_root_local(devpi)
 
     # --disable-pip-version-check: pip's self-check would ask root/local for "pip" on every run.
     args = ("--disable-pip-version-check", *(["--pre"] if pre else []))
