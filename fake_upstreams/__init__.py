@@ -8,19 +8,23 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
+from packaging.utils import canonicalize_name
+
 from fake_upstreams.app import artifactory_links, mounted, pypiserver_app
+from fake_upstreams.behaviours import Behaviour, Behaviours, misbehaving
 from fake_upstreams.faults import Mode, faulty
 from fake_upstreams.metadata import pep592_metadata
 from fake_upstreams.recorder import RequestLog, SeenRequest, recording
 from fake_upstreams.server import ServerSocket
 
-__all__ = ["FakeUpstream", "Mode", "RequestLog", "SeenRequest", "fake_artifactory", "fake_pypi"]
+__all__ = ["Behaviour", "FakeUpstream", "Mode", "RequestLog", "SeenRequest", "fake_artifactory", "fake_pypi"]
 
 ARTIFACTORY_PREFIX = "/artifactory/api/pypi/python-local"
 
@@ -46,7 +50,10 @@ class FakeUpstream:
             app = artifactory_links(app)
         if prefix:
             app = mounted(app, prefix)
-        self.socket = ServerSocket(recording(faulty(app, self.mode), self.log), self.log, self.mode, host)
+        self.behaviours = Behaviours()
+        # Inside the recorder, so a changed answer is logged with the status it went out with.
+        app = misbehaving(faulty(app, self.mode), self.behaviours, root)
+        self.socket = ServerSocket(recording(app, self.log), self.log, self.mode, host)
         self.socket.released.set()
 
     # -- lifecycle ----------------------------------------------------------------
@@ -55,6 +62,7 @@ class FakeUpstream:
         return self
 
     def stop(self) -> None:
+        self.behaviours.clear()
         self.socket.released.set()  # let hanging handlers go, so their threads end
         self.socket.close()
 
@@ -116,6 +124,39 @@ class FakeUpstream:
             else:
                 self.socket.open()
             self._mode = mode
+
+    # -- misbehaviours (fake_upstreams/behaviours.py) ----------------------------------------
+    def misbehave(self, behaviour: Behaviour, *, path: str | None = None, project: str | None = None) -> Behaviour:
+        """Answer the requests whose path matches the regular expression `path` (searched in the full path,
+        prefix and query included) and/or that concern `project` (its simple page and its files) as
+        `behaviour` says, until `unmisbehave(behaviour)` or `reset_behaviours()` (after every test).
+        Requests that match neither are served as usual; the newest matching behaviour wins."""
+        behaviour.path = re.compile(path) if path is not None else None
+        behaviour.project = canonicalize_name(project) if project is not None else None
+        return self.behaviours.add(behaviour)
+
+    def unmisbehave(self, behaviour: Behaviour) -> None:
+        self.behaviours.remove(behaviour)
+
+    @contextlib.contextmanager
+    def misbehaving(self, *behaviours: Behaviour, path: str | None = None,
+                    project: str | None = None) -> Iterator[FakeUpstream]:
+        """`misbehave` inside the block only (several behaviours: the last one listed wins where they overlap)."""
+        added = [self.misbehave(b, path=path, project=project) for b in behaviours]
+        try:
+            yield self
+        finally:
+            for behaviour in added:
+                self.unmisbehave(behaviour)
+
+    def reset_behaviours(self) -> None:
+        """Every misbehaviour gone, stalled answers let go."""
+        self.behaviours.clear()
+
+    def back_to_normal(self) -> None:
+        """Online, and no misbehaviour: how every test finds the session's upstreams."""
+        self.set_mode(Mode.ONLINE)
+        self.reset_behaviours()
 
     @contextlib.contextmanager
     def fault(self, mode: Mode) -> Iterator[FakeUpstream]:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import socketserver
+import socket
 import threading
+import weakref
 from collections.abc import Callable
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
+from fake_upstreams.behaviours import RESET_KEY, abort_connection
 from fake_upstreams.faults import Mode
 from fake_upstreams.recorder import RequestLog
 from fake_upstreams.wsgi import WSGIApp
@@ -19,6 +22,18 @@ class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
     daemon_threads = True
     allow_reuse_address = True
     owner: ServerSocket
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.to_reset: weakref.WeakSet[socket.socket] = weakref.WeakSet()
+
+    def shutdown_request(self, request: Any) -> None:
+        if request in self.to_reset:
+            # No shutdown(SHUT_WR) first: its FIN would tell the client the answer ended in good order.
+            abort_connection(request)
+            self.close_request(request)
+            return
+        super().shutdown_request(request)
 
 
 class _Handler(WSGIRequestHandler):
@@ -34,6 +49,11 @@ class _Handler(WSGIRequestHandler):
         if self.parse_request():
             owner.log.add(self.command, self.path, None)
         owner.released.wait()
+
+    def get_environ(self) -> dict[str, Any]:
+        environ = super().get_environ()
+        environ[RESET_KEY] = lambda: self.server.to_reset.add(self.connection)
+        return environ
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         pass  # the RequestLog is the record; stderr noise would only hide pytest's output
