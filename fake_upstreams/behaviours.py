@@ -229,7 +229,7 @@ def _rewrite_hrefs(body: bytes, rewrite: Callable[[str], str]) -> bytes:
 
 def root_list(style: str) -> Behaviour:
     """The project list (/simple/): "404", "empty" (a page with no link), or "absolute" (links as full URLs).
-    Install it with path=r"/simple/$" (or let `FakeUpstream.misbehave` choose it with `root_list`)."""
+    Install it with path=r"/simple/$": scoped to a project, it would never match the list."""
     if style == "404":
         return answer(404, headers=[("Content-Type", "text/plain")], body="404 Not Found\n")
     if style == "empty":
