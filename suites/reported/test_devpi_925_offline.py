@@ -6,13 +6,16 @@ without a fix (the reporter found files missing locally), so no version is known
 
 The offline suite covers refusals, hangs, 5xx and dark links; this scenario measures the ways an
 upstream breaks in the middle of an answer, and a captive portal's 200 page with no links, after
-devpi's cache expiry has passed (so devpi really asks the upstream)."""
+devpi's cache expiry has passed (so devpi really asks the upstream). devpi's only guard against a 200
+page it should not believe is the serial (mirror.py `_async_fetch_releaselinks`: a returned
+X-PYPI-LAST-SERIAL below the cached one is an UpstreamError, so stale links are served); an intranet
+that sends no serial (-1, as the fake Artifactory) has none, one that sends serials has it."""
 
 from __future__ import annotations
 
 import pytest
 
-from fake_upstreams.behaviours import answer, reset, stall, truncate
+from fake_upstreams.behaviours import answer, last_serial, reset, stall, truncate
 
 PORTAL = "<html><body><form action='/login'>Sign in to the guest network</form></body></html>"
 WAYS = {
@@ -20,6 +23,7 @@ WAYS = {
     "truncated page": lambda: truncate(0.5),
     "stalled mid-page": lambda: stall(after=40),
     "captive portal 200": lambda: answer(200, headers=[("Content-Type", "text/html")], body=PORTAL),
+    "captive portal 200, intranet with serials": lambda: answer(200, headers=[("Content-Type", "text/html")], body=PORTAL),
 }
 
 
@@ -31,6 +35,8 @@ def test_cached_private_package_when_the_intranet_breaks_mid_answer(way, devpi, 
     name = project_name("private")
     dist = packages.sdist(name, "1.0.0")
     fake_artifactory.publish(dist)
+    if way.endswith("with serials"):
+        fake_artifactory.misbehave(last_serial(7), project=name)
     online = pip_client.download(name, index_url=fresh_local.simple_url)
     assert online.ok, f"[O1] precondition: pip could not download {name} while the intranet was up\n{online}"
     # As if devpi's cache expiry had passed: it asks the intranet for the page again.
