@@ -33,7 +33,6 @@ from fake_upstreams.behaviours import (
     trickle,
     truncate,
 )
-from fixtures.api import http_session
 from fixtures.packages import Dist, build_sdist, build_wheel
 
 PROJECT, OTHER = "foo-bar", "other"
@@ -61,12 +60,6 @@ def pypi(tmp_path: Path, dists: list[Dist]) -> Iterator[FakeUpstream]:
     with fake_pypi(tmp_path / "pypi") as fake:
         fake.publish(*dists)
         yield fake
-
-
-@pytest.fixture
-def http() -> Iterator[requests.Session]:
-    with http_session() as session:
-        yield session
 
 
 def page(upstream: FakeUpstream, project: str = PROJECT) -> str:

@@ -16,6 +16,7 @@ import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fixtures.api import http_session
 from fake_upstreams import FakeUpstream, Mode, fake_artifactory, fake_pypi
 from fixtures.packages import Dist, build_sdist, build_wheel
 
@@ -47,13 +48,6 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
             return True
         time.sleep(0.02)
     return predicate()
-
-
-@pytest.fixture
-def http() -> Iterator[requests.Session]:
-    with requests.Session() as session:
-        session.trust_env = False  # never through a proxy of this host
-        yield session
 
 
 @pytest.fixture
@@ -381,8 +375,7 @@ def test_two_fakes_in_one_process_are_independent(tmp_path: Path, http: requests
 @given(steps=st.lists(st.tuples(st.sampled_from(list(Mode)), st.booleans()), max_size=6))
 def test_any_mode_sequence_ending_online_serves_again(tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[Mode, bool]]) -> None:
     root = tmp_path_factory.mktemp("sequence")
-    with fake_pypi(root / "upstream") as fake, requests.Session() as http:
-        http.trust_env = False
+    with fake_pypi(root / "upstream") as fake, http_session() as http:
         fake.publish(build_wheel(root / "dists", PROJECT, VERSION))
         port = fake.port
         for mode, poke in steps:

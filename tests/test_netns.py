@@ -19,6 +19,7 @@ import pytest
 import requests
 
 from fake_upstreams import Mode, fake_artifactory
+from fixtures.api import http_session
 from fixtures import netns
 
 pytestmark = pytest.mark.selftest
@@ -143,8 +144,7 @@ def test_the_fake_upstream_serves_from_inside_and_reopens_inside_after_refusing(
     with netns.network_namespace() as ns:
         upstream = fake_artifactory(tmp_path / "root", host=ns.address)
         netns.serve_inside(ns, upstream.socket)
-        with upstream, requests.Session() as http:
-            http.trust_env = False
+        with upstream, http_session() as http:
             url = f"http://{ns.address}:{upstream.port}/artifactory/api/pypi/python-local/simple/"
             assert http.get(url, timeout=5).status_code == 200
             upstream.set_mode(Mode.REFUSE)

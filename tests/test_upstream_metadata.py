@@ -49,13 +49,6 @@ def anchors(html: str) -> dict[str, dict[str, str | None]]:
 
 
 @pytest.fixture
-def http() -> Iterator[requests.Session]:
-    with requests.Session() as session:
-        session.trust_env = False  # never through a proxy of this host
-        yield session
-
-
-@pytest.fixture
 def factory(tmp_path: Path) -> PackageFactory:
     return PackageFactory(tmp_path / "dists")
 
