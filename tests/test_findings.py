@@ -84,3 +84,10 @@ def test_broken():
     assert rows[0].startswith("| R1 ") and "**BROKEN**" in rows[0], text
     assert rows[1].startswith("| R3 ") and "**finding**" in rows[1] and "read from the configuration" in rows[1], text
     assert "| `R3-reasonless-yank`" in text and "| reproduced |" in text, text
+
+
+def test_the_run_ends_with_its_wall_time_split_by_phase(run):
+    result, _ = run(SCENARIOS)
+
+    result.stdout.fnmatch_lines(["*time by phase*", "wall time * s; seconds spent, summed over all workers:",
+                                 "*scenarios (test bodies)*"])

@@ -25,6 +25,7 @@ from pathlib import Path
 from offline_intranets import PYTHON_LOCAL, Asked, Intranet, cache_expiry, devpi_asked, no_project_list
 
 from fake_upstreams import FakeUpstream
+from fixtures import progress
 from fixtures.catalogue import PUBLIC_PROJECT
 from fixtures.clients import PipClient, Resolution
 from fixtures.indexes import IndexClone
@@ -181,6 +182,8 @@ def measure(intranet: Intranet, pip_client: PipClient, batch: list[str], *, at_o
     Each state lives on a clone of its own, so when devpi makes pip wait (`at_once`, by default when the
     way of losing the intranet makes devpi wait), the three sequences run at the same time: the waits
     are devpi's timeouts, not work, and each run's share of devpi's log is told apart by its index."""
+    progress.say(f"O6 {intranet.way}: measuring pip runs with the intranet gone (devpi may wait its request timeout, "
+                 f"{intranet.options.request_timeout} s, per lookup: up to a minute)")
     devpi = intranet.devpi
     latency = Latency(intranet)
     first, later, batched = intranet.fresh_indexes(), intranet.fresh_indexes(), intranet.fresh_indexes()
