@@ -20,7 +20,7 @@ from fixtures.catalogue import PRIVATE_PROJECT
 from fixtures.devpi import die_with_parent
 
 LOST_AFTER = 10.0  # s: a forwarded stop ends devpi-server in under 1 s, even during its start-up on a loaded machine
-MOMENTS = ("before its signal handlers", "while it starts devpi-server", "1 s into devpi-server's start-up")
+MOMENTS = ("before its signal handlers", "while it starts devpi-server", "1 s after devpi-server was exec'd")
 TRIES = 2
 WRAPPER_ADVICE = (
     "what to change in the wrapper: block SIGINT and SIGTERM around the Popen call "
@@ -101,6 +101,15 @@ def children(pid: int) -> list[int]:
         return []
 
 
+def execd(pid: int) -> bool:
+    """Has the wrapper's child exec'd devpi-server (its command line is no longer the wrapper's)?"""
+    try:
+        mine = open(f"/proc/{pid}/cmdline", "rb").read()  # noqa: SIM115
+        return any(open(f"/proc/{child}/cmdline", "rb").read() != mine for child in children(pid))  # noqa: SIM115
+    except OSError:
+        return False
+
+
 def stop_at(svc: Service, moment: str) -> dict:
     """Start the wrapper, send it SIGTERM (launchd's stop) at `moment`, and see what is left."""
     wrapper = launch_wrapper(svc)
@@ -108,7 +117,9 @@ def stop_at(svc: Service, moment: str) -> dict:
         while not children(wrapper.pid) and wrapper.poll() is None:
             pass  # no sleep: the window is the few milliseconds Popen takes
     elif moment == MOMENTS[2]:
-        while not children(wrapper.pid) and wrapper.poll() is None:
+        # After Popen returned: the child has replaced the wrapper's copy of itself with devpi-server (exec),
+        # and a second more lets the wrapper's Popen return and set `process`, however loaded the machine.
+        while not execd(wrapper.pid) and wrapper.poll() is None:
             time.sleep(0.005)
         time.sleep(1)
     wrapper.send_signal(signal.SIGTERM)
