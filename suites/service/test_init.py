@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from fixtures.plugin import StepFailed
 from service_support import DOMAIN, LABEL
 
 from fixtures.deployment import DeploymentError
@@ -19,7 +20,10 @@ def digest(folder) -> dict[str, str]:  # noqa: ANN001
 def test_devpi_init_gives_a_server_directory_the_service_starts_on_and_a_second_init_refuses(service, figure):
     serverdir = service.settings.serverdir
     assert not serverdir.exists()
-    service.step("init")
+    try:
+        service.step("init")  # the subject of S1: its failure is S1 broken, not "not set up"
+    except StepFailed as exc:
+        pytest.fail(f"[S1] devpi-init with the guide's arguments failed on an empty directory:\n{exc}", pytrace=False)
     service.step("service")
     service.step("start")
     seconds = service.wait_ready()
