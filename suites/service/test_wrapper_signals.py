@@ -141,8 +141,8 @@ def stop_at(svc: Service, moment: str) -> dict:
 
 
 @pytest.mark.promise("S2")
-@pytest.mark.finding("S2-stop-lost-while-spawning")
-def test_a_stop_at_any_moment_of_the_wrappers_start_stops_everything(service, figure, finding):
+@pytest.mark.finding("S2-stop-lost-while-spawning", "S2-stop-lost-during-devpi-start")
+def test_a_stop_at_any_moment_of_the_wrappers_start_stops_everything(service, figure, finding, record_property):
     service.step("init")
     service.step("service")
     outcomes = [stop_at(service, moment) for moment in MOMENTS for _ in range(TRIES)]
@@ -153,11 +153,22 @@ def test_a_stop_at_any_moment_of_the_wrappers_start_stops_everything(service, fi
         lost = sum(o["lost"] for o in outcomes if o["moment"] == moment)
         figure(f"s2_lost_{MOMENTS.index(moment)}", f"{lost}/{TRIES}",
                f"a SIGTERM {moment}: lost in {lost} of {TRIES} tries")
-    assert not any(o["lost"] for o in outcomes if o["moment"] != MOMENTS[1]), (
-        f"[S2] a stop was lost outside the wrapper's spawn window:\n{table}")
+    assert not any(o["lost"] for o in outcomes if o["moment"] == MOMENTS[0]), (
+        f"[S2] a stop was lost before the wrapper had installed its signal handlers:\n{table}")
+    during_start = any(o["lost"] for o in outcomes if o["moment"] == MOMENTS[2])
+    during_start_text = (
+        "a SIGTERM that reaches the wrapper after devpi-server was started, while devpi-server is still starting up, is "
+        "forwarded as SIGINT, and devpi-server does not stop: the wrapper waits, launchd SIGKILLs it after ExitTimeOut, "
+        "and devpi-server keeps running in its own session. What to change in the wrapper: after forwarding a stop, "
+        "wait a bounded time (e.g. 15 s) and then SIGKILL devpi-server's process group")
+    if during_start and any(o["lost"] for o in outcomes if o["moment"] == MOMENTS[1]):
+        record_property("finding", "S2-stop-lost-during-devpi-start")  # met too; the xfail below names both
+    elif during_start:
+        # The wrapper forwarded SIGINT; devpi-server, still starting, did not stop (measured under load).
+        finding("S2-stop-lost-during-devpi-start", f"{during_start_text}\n{table}")
     if any(o["lost"] for o in outcomes):
         finding("S2-stop-lost-while-spawning",
                 "a SIGTERM that reaches the wrapper while it is starting devpi-server (its handler runs with `process` "
                 "still None) is dropped: the wrapper waits on a devpi-server nobody stops; launchd SIGKILLs the wrapper "
                 f"after ExitTimeOut (20 s) and devpi-server, in a session of its own, keeps running with the port.\n{table}\n"
-                + WRAPPER_ADVICE)
+                + WRAPPER_ADVICE + (f"\nAlso: {during_start_text}" if during_start else ""))
