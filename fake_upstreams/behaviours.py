@@ -30,7 +30,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from packaging.utils import canonicalize_name
 
-from fake_upstreams.wsgi import WSGIApp
+from fake_upstreams.wsgi import WSGIApp, buffered
 
 # How a behaviour reaches what it needs beyond the request (the upstream's files, its URL, a way
 # to reset the TCP connection): keys of the WSGI environ, set by the middleware and the server.
@@ -132,7 +132,7 @@ def misbehaving(app: WSGIApp, behaviours: Behaviours, root: Path) -> WSGIApp:
         environ = {**environ, ROOT_KEY: root}
         answer: Answer = ("200 OK", [], b"")
         if behaviour.needs_app:
-            answer = _buffered(app, environ)
+            answer = buffered(app, environ)
         changed = behaviour.change(environ, answer)
         if isinstance(changed, Stream):
             start_response(changed.status, changed.headers)
@@ -143,21 +143,6 @@ def misbehaving(app: WSGIApp, behaviours: Behaviours, root: Path) -> WSGIApp:
         return [body]
 
     return middleware
-
-
-def _buffered(app: WSGIApp, environ: dict[str, Any]) -> Answer:
-    captured: dict[str, Any] = {}
-
-    def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
-        captured.update(status=status, headers=list(headers))
-        return lambda _data: None
-
-    chunks = app(environ, capture)
-    try:
-        body = b"".join(chunks)
-    finally:
-        getattr(chunks, "close", lambda: None)()
-    return captured["status"], captured["headers"], body
 
 
 def _set(headers: Sequence[tuple[str, str]], name: str, value: str | None) -> list[tuple[str, str]]:

@@ -18,7 +18,7 @@ import pytest
 
 from fake_upstreams import FakeUpstream, Mode
 from fake_upstreams.faults import corrupt
-from fake_upstreams.wsgi import WSGIApp, with_changed_body
+from fake_upstreams.wsgi import WSGIApp, buffered, with_changed_body
 
 PROJECT_LIST = re.compile(r"/simple/$")
 PROJECT_PAGE = re.compile(r"/simple/[^/]+/$")
@@ -40,19 +40,8 @@ def frozen_pages(app: WSGIApp, which: re.Pattern[str]) -> WSGIApp:
         with lock:
             hit = kept.get(path)
         if hit is None:
-            captured: dict[str, Any] = {}
-
-            def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
-                captured.update(status=status, headers=headers)
-                return lambda _data: None
-
-            chunks = app(environ, capture)
-            try:
-                body = b"".join(chunks)
-            finally:
-                getattr(chunks, "close", lambda: None)()
-            hit = (captured["status"], captured["headers"], body)
-            if captured["status"].startswith("200"):
+            hit = buffered(app, environ)
+            if hit[0].startswith("200"):
                 with lock:
                     kept.setdefault(path, hit)
         status, headers, body = hit
