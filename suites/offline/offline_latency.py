@@ -16,6 +16,7 @@ import contextlib
 import copy
 import datetime
 import importlib.metadata
+import itertools
 import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -246,7 +247,7 @@ def sibling(pip_client: PipClient, n: int) -> PipClient:
     """The same pip, configured the same way, working in a folder of its own."""
     twin = copy.copy(pip_client)
     twin.workdir = pip_client.workdir.with_name(f"{pip_client.workdir.name}-{n}")
-    twin._runs, twin.history = 0, []
+    twin._runs, twin.history = itertools.count(1), []
     return twin
 
 

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
+from hypothesis import strategies as st
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
@@ -36,6 +37,29 @@ def pip_choice(versions: Iterable[str], *, pre: bool) -> Version:
     parsed = [Version(v) for v in versions]
     finals = [v for v in parsed if not v.is_prerelease]
     return max(parsed if pre or not finals else finals)
+
+
+# Optional parts are drawn from lists that start with None: a failure shrinks towards plain releases.
+_pre = st.sampled_from([None, None, "a", "b", "rc"])
+_number = st.integers(0, 2)
+_optional = st.sampled_from([None, None, None, 0, 1])
+
+
+@st.composite
+def pep440(draw: st.DrawFn) -> str:
+    """A canonical PEP 440 version: epochs, 1.9 vs 1.10, pre/post/dev releases, local versions."""
+    epoch = draw(st.integers(0, 11).map(lambda e: 1 if e == 11 else 0))  # rare: an epoch beats everything
+    text = f"{epoch}!" if epoch else ""
+    text += ".".join(str(part) for part in draw(st.lists(st.integers(0, 11), min_size=1, max_size=3)))
+    if (pre := draw(_pre)) is not None:
+        text += f"{pre}{draw(_number)}"
+    if (post := draw(_optional)) is not None:
+        text += f".post{post}"
+    if (dev := draw(_optional)) is not None:
+        text += f".dev{dev}"
+    if (local := draw(st.sampled_from([None, None, None, "1", "local.7"]))) is not None:
+        text += f"+{local}"
+    return str(Version(text))
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from packaging.version import Version
 
 from fixtures.indexes import clone_root_local
-from suites.resolution.oracle import SIDES, Published, assert_greatest, pip_choice, publish
+from suites.resolution.oracle import SIDES, Published, assert_greatest, pep440, pip_choice, publish
 
 _projects = itertools.count(1)  # not the project_name fixture: it does not reset between examples
 
@@ -31,29 +31,6 @@ def property_settings() -> settings:
     name = settings.get_current_profile_name()
     chosen = settings.get_profile("resolution-default" if name == "default" else name)
     return settings(chosen, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-
-
-# Optional parts are drawn from lists that start with None: a failure shrinks towards plain releases.
-_pre = st.sampled_from([None, None, "a", "b", "rc"])
-_number = st.integers(0, 2)
-_optional = st.sampled_from([None, None, None, 0, 1])
-
-
-@st.composite
-def pep440(draw: st.DrawFn) -> str:
-    """A canonical PEP 440 version: epochs, 1.9 vs 1.10, pre/post/dev releases, local versions."""
-    epoch = draw(st.integers(0, 11).map(lambda e: 1 if e == 11 else 0))  # rare: an epoch beats everything
-    text = f"{epoch}!" if epoch else ""
-    text += ".".join(str(part) for part in draw(st.lists(st.integers(0, 11), min_size=1, max_size=3)))
-    if (pre := draw(_pre)) is not None:
-        text += f"{pre}{draw(_number)}"
-    if (post := draw(_optional)) is not None:
-        text += f".post{post}"
-    if (dev := draw(_optional)) is not None:
-        text += f".dev{dev}"
-    if (local := draw(st.sampled_from([None, None, None, "1", "local.7"]))) is not None:
-        text += f"+{local}"
-    return str(Version(text))
 
 
 def respelt(version: str) -> str:

@@ -1,0 +1,71 @@
+"""The state machine's model (suites/model/model.py) on its own: pip's rule with yanks, and when the
+model says "either"."""
+
+from __future__ import annotations
+
+from packaging.version import Version
+
+from suites.model.model import DeploymentModel, Release, known_traceback, log_entries, pip_pick
+
+
+def release(version: str, side: str = "intranet", *, yanked: bool = False) -> Release:
+    return Release(side, version, f"p-{version}-py3-none-any.whl", f"sha-{side}-{version}", yanked)
+
+
+def test_pip_pick_is_the_greatest_final_unless_pre():
+    releases = [release("1.0"), release("1.10", "pypi"), release("2.0a1")]
+    assert pip_pick(releases, pre=False) == Version("1.10")
+    assert pip_pick(releases, pre=True) == Version("2.0a1")
+
+
+def test_pip_pick_takes_pre_releases_when_there_is_no_final():
+    assert pip_pick([release("2.0a1"), release("1.0b1", "pypi")], pre=False) == Version("2.0a1")
+
+
+def test_a_yanked_release_is_never_picked_for_a_bare_requirement():
+    assert pip_pick([release("1.0"), release("2.0", yanked=True)], pre=False) == Version("1.0")
+    assert pip_pick([release("2.0", yanked=True)], pre=False) is None
+
+
+def test_a_yanked_final_still_hides_a_newer_pre_release():
+    """pip applies the pre-release rule to every candidate before it drops the yanked ones."""
+    assert pip_pick([release("1.0", yanked=True), release("2.0a1")], pre=False) is None
+    assert pip_pick([release("1.0", yanked=True), release("2.0a1")], pre=True) == Version("2.0a1")
+
+
+def test_nothing_published_picks_nothing():
+    assert pip_pick([], pre=False) is None
+
+
+def test_the_model_is_settled_only_online_after_an_expiry_since_the_last_change():
+    model = DeploymentModel("p")
+    assert model.settled
+    model.published(release("1.0"))
+    assert not model.settled
+    model.intranet_away("refuse")
+    model.expiry_waited()  # devpi cannot see the intranet: the wait proves nothing
+    assert not model.settled
+    model.intranet_back()
+    assert not model.settled
+    model.expiry_waited()
+    assert model.settled
+    model.yanked(model.releases[0])
+    assert not model.settled
+
+
+LOG = """2026-11-30 02:50:01,723 INFO  [req4] GET /root/local/+simple/p/
+2026-11-30 02:50:01,773 ERROR Task exception was never retrieved
+future: <Task finished name='Task-16' coro=<MirrorStage._get_remote_projects() done>>
+Traceback (most recent call last):
+devpi_server.model.UpstreamError: URL returned -1 ReadTimeout('')
+2026-11-30 02:50:01,780 ERROR [req5] while handling /x
+Traceback (most recent call last):
+KeyError: 'x'
+"""
+
+
+def test_a_traceback_stays_with_its_log_entry_and_only_the_reported_one_is_known():
+    entries = log_entries(LOG)
+    assert len(entries) == 3
+    crashes = [e for e in entries if "Traceback" in e]
+    assert [known_traceback(e) for e in crashes] == ["O1-hang-logs-traceback", None]
