@@ -3,6 +3,7 @@ run with a throw-away HOME that holds the deployment's own files."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +17,7 @@ from fixtures.plugin import prefix_cache, user_tmp_root
 
 # What client-config.sh writes under HOME, besides pip.conf (which pip reads from PIP_CONFIG_FILE here).
 HOME_FILES = (".pydistutils.cfg", ".buildout/default.cfg")
+SIMPLE_INDEX = re.compile(r"/[^/\s]+/[^/\s]+/\+simple/")
 
 
 @pytest.fixture(scope="session")
@@ -30,8 +32,8 @@ def legacy_tools(pytestconfig: pytest.Config) -> LegacyTools:
 @pytest.fixture
 def deployment_home(devpi: DevpiServer, tmp_path: Path) -> Callable[..., Path]:
     """home(index=None): a fresh HOME with copies of the .pydistutils.cfg and .buildout/default.cfg the
-    deployment wrote for the session's devpi; `index` puts another devpi index where they name root/local
-    (a clone that can see projects published during the test), and nothing else changes."""
+    deployment wrote for the session's devpi; `index` puts another devpi index where they name one (a clone
+    of root/local that can see projects published during the test), and nothing else changes."""
     made = 0
 
     def make(index: str | None = None) -> Path:
@@ -44,8 +46,8 @@ def deployment_home(devpi: DevpiServer, tmp_path: Path) -> Callable[..., Path]:
             (home / name).parent.mkdir(parents=True, exist_ok=True)
             text = written.read_text()
             if index is not None:
-                assert "/root/local/" in text, f"[C3] {written} names no root/local:\n{text}"
-                text = text.replace("/root/local/", f"/{index}/")
+                text, replaced = SIMPLE_INDEX.subn(f"/{index}/+simple/", text)
+                assert replaced, f"[C3] {written} names no devpi simple index (/USER/INDEX/+simple/):\n{text}"
             (home / name).write_text(text)
         return home
 
