@@ -1,5 +1,6 @@
-"""The service suite catches a broken wrapper, plist and pip.conf: run it on broken copies of the
-deployment and check that it fails on the right promise, for the intended reason."""
+"""The service and clients suites catch a broken wrapper, plist, pip.conf, .pydistutils.cfg and buildout's
+default.cfg: run them on broken copies of the deployment and check that they fail on the right promise, for
+the intended reason."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ pytestmark = pytest.mark.selftest
 WRAPPER_FORWARD = "process.send_signal(signal.SIGINT)"
 PLIST_SERVERDIR = "<string>${DEPLOY_SERVERDIR}</string>"
 PIP_INDEX = "index-url = http://localhost:${DEPLOY_PORT}/root/local/+simple/"
+PYDISTUTILS_INDEX = "[easy_install]\nindex_url = http://localhost:${DEPLOY_PORT}/root/local/"
+BUILDOUT_INDEX = "[buildout]\nindex = http://localhost:${DEPLOY_PORT}/root/local/"
 
 BREAKAGES = {
     # name: (script, bundled text, its replacement, scenarios to run, the promise, the reason in its message)
@@ -22,6 +25,13 @@ BREAKAGES = {
     "pip.conf reads root/pypi": (
         "client-config.sh", PIP_INDEX, PIP_INDEX.replace("/root/local/", "/root/pypi/"), ("suites/service/test_consistency.py",),
         "C3", "the simple index path disagree"),
+    # The consistency check catches these too; the clients suite must, by running the tools on the files.
+    ".pydistutils.cfg reads root/pypi": (
+        "client-config.sh", PYDISTUTILS_INDEX, PYDISTUTILS_INDEX.replace("/root/local/", "/root/pypi/"),
+        ("suites/clients/test_setuptools.py", "-k", "setup_requires_come"), "C3", "could not fetch its setup_requires"),
+    "buildout's default.cfg reads root/pypi": (
+        "client-config.sh", BUILDOUT_INDEX, BUILDOUT_INDEX.replace("/root/local/", "/root/pypi/"),
+        ("suites/clients/test_buildout.py", "-k", "installs_through"), "C3", "could not install private-package"),
 }
 
 

@@ -10,8 +10,8 @@ check to pip. Measured on devpi 6.20:
 - root/python-local (cached, P2): devpi fetches and streams the bytes with 200 and the full
   Content-Length while hashing them; its check comes after the last byte, so it can only log the
   mismatch ("sha256 mismatch") and drop the file. pip rejects the bytes by the same #sha256.
-Whether a client that checks no hash (easy_install's .pydistutils.cfg, buildout: the guide
-configures both) would take such bytes is a question for the client-configuration scenarios (C3).
+The guide's other clients (setuptools' setup_requires by .pydistutils.cfg, zc.buildout by its
+default.cfg) check the same #sha256 and refuse such bytes too: suites/clients.
 """
 
 from __future__ import annotations
