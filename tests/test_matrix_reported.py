@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from suite_runs import ROOT
 
-from fixtures.matrix import scenario_outcomes
+from fixtures.matrix import reported_markdown, scenario_outcomes
 
 pytestmark = pytest.mark.selftest
 
@@ -64,3 +64,7 @@ def test_each_scenario_reads_as_what_happened_on_the_version(pytester, monkeypat
             assert got[name] == "gated out (<1)", got
     assert got["test_fixed"] == "passed", got
     assert got["test_finding"] == "finding `R3-reasonless-yank`", got
+    page = reported_markdown({"9.9": scenario_outcomes(junit)}, {}, "9.9")
+    assert "| `test_gated::test_fixed` | passed |" in page, page
+    quiet = page.split("Reproduced on none of these versions", 1)[-1]
+    assert "test_fixed" in quiet and "test_finding" not in quiet and ("test_reproduces" in quiet) != affected, page
