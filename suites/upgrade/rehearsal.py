@@ -1,5 +1,5 @@
 """The upgrade rehearsal's parts: what a server directory holds before and after, compared in the
-terms of the version that reads it, and devpi's own export and import.
+terms of the version that reads it (devpi's own export and import: fixtures/export.py).
 
 devpi-server 7 renamed the "mirror" index type to "remote" and its "mirror_*" options to "remote_*"
 (mirror_cache_expiry became remote_refresh_delay; its changelog). An upgrade that carries a setting
@@ -8,12 +8,9 @@ over under its new name has kept it, so settings are compared by meaning, not by
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from fixtures.clients import ResolvedFile
-from fixtures.deployment import Settings, tail
 
 INDEXES = ("root/pypi", "root/python-local", "root/local")
 NEW_NAMES = {"mirror_url": "remote_url", "mirror_use_external_urls": "remote_use_external_urls",
@@ -64,30 +61,3 @@ class UpgradeWay:
     @property
     def kept_everything(self) -> bool:
         return self.started and not self.problems
-
-
-def run(command: list[str], settings: Settings) -> str:
-    done = subprocess.run(command, env=settings.env(), capture_output=True, text=True, timeout=600, check=False,
-                          cwd=settings.home)
-    output = tail(done.stdout + done.stderr, 30)
-    if done.returncode != 0:
-        raise RuntimeError(f"$ {' '.join(command)}\nexit status {done.returncode}\n{output}")
-    return output
-
-
-def export_import(a_prefix: Path, b_prefix: Path, old: Settings, new: Settings, dump: Path, *, mirrored: bool) -> list[str]:
-    """devpi's documented path across an incompatible server directory: export with A, import with B
-    (into B's own default storage). Returns the commands in the guide's terms, as a user would run them."""
-    keep = ["--include-mirrored-files"] if mirrored else []
-    new.devpi_home.mkdir(parents=True, exist_ok=True)
-    run([str(a_prefix / "bin" / "devpi-export"), "--serverdir", str(old.serverdir), *keep, str(dump)], old)
-    run([str(b_prefix / "bin" / "devpi-import"), "--serverdir", str(new.serverdir), str(dump)], new)
-    return [
-        'launchctl bootout "gui/$(id -u)/com.manselmi.devpi.server"',
-        f'micromamba run --name devpi devpi-export --serverdir "${{HOME}}/.devpi/server" {" ".join(keep)} "${{HOME}}/devpi-export"'
-        .replace("  ", " "),
-        'mv -- "${HOME}/.devpi/server" "${HOME}/.devpi/server.before-upgrade"',
-        "micromamba update --name devpi --all",
-        'micromamba run --name devpi devpi-import --serverdir "${HOME}/.devpi/server" "${HOME}/devpi-export"',
-        'launchctl bootstrap "gui/$(id -u)/" ~/Library/LaunchAgents/com.manselmi.devpi.server.plist',
-    ]

@@ -16,10 +16,11 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from rehearsal import INDEXES, Before, UpgradeWay, export_import, lost_settings
+from rehearsal import INDEXES, Before, UpgradeWay, lost_settings
 
 from fake_upstreams import Mode
 from fixtures.deployment import requested_index_config
+from fixtures.export import export_import
 from fixtures.plugin import StepFailed, install, kept_install
 
 
