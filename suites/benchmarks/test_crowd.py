@@ -11,7 +11,7 @@ from conftest import CROWD_CLIENTS, CROWD_REQUESTS_PER_CLIENT, download, file_li
 
 from fixtures.benchmarks import SUBJECT, UPSTREAM, Contender, Measure
 
-ROUNDS = 5
+ROUNDS = 8
 WARMUP = 1
 
 

@@ -12,7 +12,7 @@ from conftest import BIG, download, file_links
 
 from fixtures.benchmarks import SUBJECT, UPSTREAM, Contender, Measure
 
-ROUNDS = 5
+ROUNDS = 15
 
 
 def sha256_of(http, url: str) -> str:  # noqa: ANN001

@@ -12,7 +12,7 @@ from conftest import PIP_ACCEPT, RELEASES, files_in
 
 from fixtures.benchmarks import SUBJECT, UPSTREAM, Contender, Measure
 
-ROUNDS = {1: 15, 100: 10, 1000: 6}
+ROUNDS = {1: 30, 100: 20, 1000: 12}
 WARMUP = 1
 
 
