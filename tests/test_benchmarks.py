@@ -32,6 +32,17 @@ def test_a_ratio_is_a_cost_for_latencies_and_throughputs_alike():
     assert throughput(new=200, old=100).cost(SUBJECT, UPSTREAM) == pytest.approx(0.5)
 
 
+def test_with_rounds_a_ratio_is_the_median_of_the_rounds_ratios():
+    # A burst of load in round 2 slowed both sides: round by round, the new version costs 1.1x the old.
+    paired = Measure("page", "median latency", "ms", {UPSTREAM: 10, SUBJECT: 11, BASELINE: 10}, versions=VERSIONS,
+                     per_round={UPSTREAM: [10, 40, 10], SUBJECT: [11, 44, 11], BASELINE: [10, 40, 10]})
+    assert paired.cost(SUBJECT, BASELINE) == pytest.approx(1.1)
+    throughput_rounds = Measure("file", "median throughput", "MB/s", {UPSTREAM: 1, SUBJECT: 1, BASELINE: 1},
+                                higher_is_better=True, versions=VERSIONS,
+                                per_round={UPSTREAM: [100, 100], SUBJECT: [50, 25], BASELINE: [100, 100]})
+    assert throughput_rounds.cost(SUBJECT, BASELINE) == pytest.approx(3.0)
+
+
 def test_the_verdict_flags_only_figures_beyond_the_threshold():
     measures = [latency(new=12.5, old=10), latency(new=13, old=10), throughput(new=79, old=100), throughput(new=81, old=100)]
     assert verdict(measures, 1.25) == [measures[1], measures[2]]
@@ -73,7 +84,7 @@ def test_sleepers(new, interleaved, benchmark_figures):
     # Turns: the others first, in an order that turns every round, then the subject.
     assert ORDER[:6] == [BASELINE, UPSTREAM, SUBJECT, UPSTREAM, BASELINE, SUBJECT], ORDER
     benchmark_figures([Measure("sleep", "median", "ms", {n: statistics.median(s.data) * 1000 for n, s in done.stats.items()},
-                               versions={SUBJECT: "2.0", BASELINE: "1.0"})])
+                               versions={SUBJECT: "2.0", BASELINE: "1.0"}, per_round={n: s.data for n, s in done.stats.items()})])
 '''
 
 

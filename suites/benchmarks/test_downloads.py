@@ -60,4 +60,5 @@ def test_large_file_throughput(way, servers, catalogue, fake_pypi, fake_artifact
 
     benchmark_figures([Measure(f"{BIG // 10**6} MB file, {way} ({index})", "median throughput", "MB/s",
                                {role: dist.path.stat().st_size / statistics.median(s.data) / 10**6 for role, s in done.stats.items()},
-                               higher_is_better=True, versions=servers.versions)])
+                               higher_is_better=True, versions=servers.versions,
+                               per_round={role: [dist.path.stat().st_size / t / 10**6 for t in s.data] for role, s in done.stats.items()})])
