@@ -91,6 +91,9 @@ def test_sleepers(new, interleaved, benchmark_figures):
 @pytest.fixture
 def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
     monkeypatch.setenv("PYTHONPATH", str(ROOT))  # the suite's own fixtures/, from outside the checkout
+    # Under xdist (CI's -n 3) the child would inherit the worker's variable, and pytest-benchmark turns itself off.
+    for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
+        monkeypatch.delenv(name, raising=False)
     (pytester.path / "suites" / "benchmarks").mkdir(parents=True)
     (pytester.path / "suites" / "benchmarks" / "test_sleepers.py").write_text(SLEEPERS)
 
