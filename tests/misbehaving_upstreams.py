@@ -90,7 +90,29 @@ def spelling_strict(app: WSGIApp) -> WSGIApp:
     return proxy
 
 
+def served_instead(app: WSGIApp, which: re.Pattern[str], body: bytes) -> WSGIApp:
+    """Pages matching `which` answer 200 with `body` as HTML: what a broken repository or a proxy's error
+    page looks like to a client that trusts the status."""
+
+    def proxy(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if not which.search(environ.get("PATH_INFO", "")):
+            return app(environ, start_response)
+        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    return proxy
+
+
+# Truncated mid-tag, an attribute never closed, bytes that are not UTF-8: a page no parser can read as links.
+MALFORMED_PAGE = b'<!DOCTYPE html><html><body><a href="../../packages/\xff\xfe<a href=\n<<<</bo'
+# What a reverse proxy in front of Artifactory answers when the repository is down, with status 200.
+ERROR_PAGE_200 = (b"<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1>"
+                  b"<p>The proxy server received an invalid response from an upstream server.</p></body></html>\n")
+
+
 MISBEHAVIOURS: dict[str, Callable[[FakeUpstream], WSGIApp]] = {
+    "malformed-project-pages": lambda upstream: served_instead(upstream.socket.app, PROJECT_PAGE, MALFORMED_PAGE),
+    "error-page-200": lambda upstream: served_instead(upstream.socket.app, PROJECT_PAGE, ERROR_PAGE_200),
     "frozen-project-pages": lambda upstream: frozen_pages(upstream.socket.app, PROJECT_PAGE),
     "frozen-files": lambda upstream: frozen_pages(upstream.socket.app, RELEASE_FILE),
     "frozen-project-list": lambda upstream: frozen_pages(upstream.socket.app, PROJECT_LIST),

@@ -39,3 +39,20 @@ def test_an_unknown_devpi_server_version_is_one_clear_error(tmp_path, run_suite)
     assert result.returncode == 1 and set(result.verdicts.values()) == {"not set up"}, result
     assert "step 'install'" in result.output and "0.0.0.dev999" in result.output, result
     assert result.output.count("exited with status") == 1, f"the install error should be shown once\n{result}"
+
+
+# An upstream answering every project page with something no index would serve (tests/misbehaving_upstreams.py).
+BAD_UPSTREAMS = {"a malformed simple page": "malformed-project-pages", "an HTML error page with status 200": "error-page-200"}
+
+
+@pytest.mark.parametrize("bad", BAD_UPSTREAMS)
+def test_an_upstream_serving_nonsense_is_one_named_failure(bad, run_suite):
+    result = run_suite(BUNDLED, "suites/smoke", "--promise", "R2", misbehave=BAD_UPSTREAMS[bad])
+
+    assert result.returncode == 1 and result.verdicts.get("R2") == "BROKEN", f"{bad}: R2 should be BROKEN\n{result}"
+    assert "[R2] pip could not download private-package through root/local" in result.output, result
+    assert "simple page" in result.output and "fake Artifactory" in result.output, (
+        f"{bad}: the report should show devpi's page and the intranet's request log\n{result}")
+    harness = [line for line in result.output.splitlines() if line.startswith(("fixtures/", "suites/")) and ".py:" in line
+               and "AssertionError" not in line]
+    assert not harness, f"{bad}: the harness itself raised instead of naming the problem\n{result}"
