@@ -24,7 +24,6 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 SIDES = ("intranet", "pypi")
-INDEX_OF = {"intranet": "root/python-local", "pypi": "root/pypi"}
 
 
 @dataclass
@@ -60,7 +59,7 @@ class DeploymentModel:
     # A change devpi may not have seen: a publish, a yank, the intranet back. Cleared by a wait longer
     # than the cache expiry with the intranet up.
     unseen_change: bool = False
-    fetched: dict[str, Release] = field(default_factory=dict)  # filename -> what pip got from root/python-local
+    fetched: dict[str, Release] = field(default_factory=dict)  # filename -> intranet files pip got once
 
     # -- events ----------------------------------------------------------------------------
     def published(self, release: Release) -> None:
@@ -105,7 +104,7 @@ class DeploymentModel:
             lines.append(f"  {side}: {', '.join(held) or '(nothing)'}")
         lines.append(f"  intranet: {'gone (' + self.intranet_gone + ')' if self.intranet_gone else 'up'}; "
                      f"{'a change devpi may not have seen yet' if self.unseen_change else 'devpi has had a cache expiry since the last change'}")
-        lines.append(f"  fetched through root/python-local: {', '.join(sorted(self.fetched)) or '(nothing)'}")
+        lines.append(f"  fetched from the intranet once: {', '.join(sorted(self.fetched)) or '(nothing)'}")
         return "\n".join(lines)
 
 

@@ -6,7 +6,7 @@ Each scenario of the suite checks one story; this one looks for the sequences no
 release published during an outage, a restart while the intranet hangs, a yank after the file was
 cached, two pip runs at the first read of a project). Invariants, after every step:
 - no client ever gets a version no upstream published, nor bytes that differ from that upstream's (R3, P4);
-- a file pip once got through root/python-local installs again, pinned, whatever the intranet does (O1, O3);
+- a file pip once got from the intranet installs again, pinned, whatever the intranet does (O1, O3);
 - online, with a cache expiry passed since the last change, pip gets the greatest version under pip's
   rules (R3) and uv the same (C4); before that, devpi's documented staleness window (O4, O7) leaves
   "either": any published version, or none;
@@ -39,7 +39,7 @@ from fixtures import disk
 from fixtures.clients import PipClient, Resolution, UvClient
 from fixtures.devpi import DevpiServer
 from fixtures.packages import PackageFactory
-from suites.model.model import INDEX_OF, DeploymentModel, Release, known_traceback, log_entries
+from suites.model.model import DeploymentModel, Release, known_traceback, log_entries
 from suites.resolution.oracle import pep440
 
 EXPIRY = 3  # seconds of --mirror-cache-expiry: long enough for one pip run, short enough to wait out in a step
@@ -189,7 +189,7 @@ class DeploymentMachine(RuleBasedStateMachine):
             got = [f.version for f in result.files]
             assert result.ok and [Version(v) for v in got] == [Version(release.version)], (
                 f"[{promise}] pip could not get {self.model.project}=={release.version} "
-                f"({'fetched through root/python-local before' if fetched else 'published, and devpi has had an expiry to see it'})"
+                f"({'fetched from the intranet before' if fetched else 'published, and devpi has had an expiry to see it'})"
                 f": got {got or 'nothing'}\n{self.model.describe()}\n{result}")
         self.remember(result)
 
@@ -257,10 +257,12 @@ class DeploymentMachine(RuleBasedStateMachine):
             f"{[str(v) for v in got] or 'nothing'}; the greatest version {rule} is {expected}\n{self.model.describe()}\n{result}")
 
     def remember(self, result: Resolution) -> None:
+        """A file pip got with the intranet's bytes was fetched from the intranet, by whatever URL: from now on
+        O1 says it installs again with the intranet gone (through devpi's copy, if the deployment keeps one)."""
         for got in result.files:
-            if got.served_by == INDEX_OF["intranet"]:
-                release = next(r for r in self.model.holding(got.filename) if r.side == "intranet")
-                self.model.got_from_intranet(release)
+            for release in self.model.holding(got.filename):
+                if release.side == "intranet" and release.sha256 == got.sha256:
+                    self.model.got_from_intranet(release)
 
 
 @pytest.mark.promise("R3", "O1", "O3", "O4", "C4")
