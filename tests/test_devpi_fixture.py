@@ -1,15 +1,18 @@
-"""The devpi-server handle: started from the plist, stopped the way launchd stops it, restartable
-with its server directory, and its log kept for failure reports."""
+"""The devpi-server handle: started and stopped by the deployment's start.sh and stop.sh through launchd
+(the stand-in), restartable with its server directory, and its log kept for failure reports."""
 
 from __future__ import annotations
 
 import logging
+import os
 import plistlib
 import socket
+import subprocess
 
 import psutil
 import pytest
 
+from fixtures.launchd import parse_print
 from fixtures.plugin import free_port as real_free_port
 
 pytestmark = pytest.mark.selftest
@@ -24,6 +27,11 @@ def test_the_server_runs_what_the_plist_says(devpi):
     assert program[program.index("--port") + 1] == str(devpi_settings.port)
     assert devpi.api.get_json("+api")["login"].startswith(devpi.url.rstrip("/")), "devpi should answer on the plist's port"
     assert "serving at url" in devpi.log_path.read_text(errors="replace"), "the log kept for reports should be the whole log"
+    listed = subprocess.run(["launchctl", "print", f"gui/{os.getuid()}/{devpi.label}"], env=devpi.env, capture_output=True,
+                            text=True, timeout=60, check=False)
+    job = parse_print(listed.stdout)
+    assert job.get("state") == "running" and job.get("pid") == str(devpi.pid), f"launchd should run the service\n{listed}"
+    assert psutil.Process(devpi.pid).cmdline()[1:] == program, "launchd's job should be the plist's ProgramArguments"
 
 
 def test_restart_keeps_the_server_directory_and_its_indexes(make_devpi):
@@ -45,7 +53,10 @@ def test_stop_leaves_no_process_and_reports_the_wrappers_exit_status(make_devpi)
 
     # The wrapper forwarded the stop and exited by itself, with devpi-server's status: devpi-server
     # 6.x exits 1 on SIGINT, so a clean stop is not a "successful exit" in launchd's KeepAlive terms.
-    assert status is not None, f"the wrapper did not exit after SIGTERM\n{server.log_tail()}"
+    # A negative status is launchd's SIGKILL after ExitTimeOut: the wrapper did not exit by itself.
+    assert status is not None and status >= 0, f"the wrapper did not exit after SIGTERM ({status})\n{server.log_tail()}"
+    events = [e["event"] for e in server.history()]
+    assert events[-3:] == ["bootout", "exited", "unloaded"], f"stop.sh's launchctl bootout should have stopped it: {events}"
     assert not server.is_running
     assert not [p for p in pids if psutil.pid_exists(p)], "a process of the server is still alive"
 

@@ -1,7 +1,7 @@
 """The service as the guide runs it: the deployment's own steps, plist and wrapper, started and stopped
 with `launchctl` (on Linux the stand-in, fixtures/launchd.py), each scenario with a home of its own.
 
-These scenarios do not use the session's devpi (DevpiFactory starts it through xprocess): what they
+These scenarios do not use the session's devpi (DevpiFactory runs start.sh under xprocess): what they
 check is the start and the stop themselves."""
 
 from __future__ import annotations
