@@ -25,13 +25,22 @@ import itertools
 import re
 import threading
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 from packaging.version import Version
 
 from fake_upstreams import FakeUpstream, Mode
@@ -42,24 +51,32 @@ from fixtures.packages import PackageFactory
 from suites.model.model import DeploymentModel, Release, known_traceback, log_entries
 from suites.resolution.oracle import pep440
 
-EXPIRY = 3  # seconds of --mirror-cache-expiry: long enough for one pip run, short enough to wait out in a step
-MACHINE_DEFAULT = {"max_examples": 5, "stateful_step_count": 6}
+EXPIRY = 2  # seconds of --mirror-cache-expiry: long enough for one pip run, short enough to wait out in a step
+MACHINE_DEFAULT = {"max_examples": 4, "stateful_step_count": 5}
 MACHINE_NIGHTLY = {"max_examples": 200, "stateful_step_count": 12}
+# The self-tests' child runs (tests/test_model_selftest.py): a failure needs three steps, and every step
+# hypothesis does not have to delete while it shrinks saves a re-run of the sequence on the real deployment.
+MACHINE_SELFTEST = {"max_examples": 3, "stateful_step_count": 4}
 # A hang costs devpi's request timeout (5 s) per fetch, and a failing sequence is re-run many times while it
 # shrinks: the default budget leaves it to the nightly profile.
-GONE = {"default": (Mode.REFUSE, Mode.ERROR_5XX), "nightly": (Mode.REFUSE, Mode.ERROR_5XX, Mode.HANG)}
+GONE = {"default": (Mode.REFUSE, Mode.ERROR_5XX), "selftest": (Mode.REFUSE, Mode.ERROR_5XX),
+        "nightly": (Mode.REFUSE, Mode.ERROR_5XX, Mode.HANG)}
 _projects = itertools.count(1)  # unique across runs of the machine in one session
 
 
 def profile() -> str:
-    return "nightly" if settings.get_current_profile_name() == "nightly" else "default"
+    name = settings.get_current_profile_name()
+    return name if name in ("nightly", "selftest") else "default"
 
 
-def machine_settings() -> settings:
-    """Few sequences by default (README's first command); 200 longer ones under `--hypothesis-profile nightly`."""
+def machine_settings(sequences: int | None) -> settings:
+    """Few sequences by default (README's first command); 200 longer ones under `--hypothesis-profile nightly`;
+    `--model-sequences N` sets their number (a nightly budget split over several processes)."""
     nightly = profile() == "nightly"
+    chosen = {"nightly": MACHINE_NIGHTLY, "selftest": MACHINE_SELFTEST}.get(profile(), MACHINE_DEFAULT)
+    budget = {**chosen, **({"max_examples": sequences} if sequences else {})}
     return settings(
-        **(MACHINE_NIGHTLY if nightly else MACHINE_DEFAULT),
+        **budget,
         derandomize=not nightly, deadline=None, database=None, print_blob=nightly, report_multiple_bugs=False,
         phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink),
         suppress_health_check=(HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much),
@@ -78,6 +95,7 @@ class World:
     log_seen: int = 0  # how much of devpi's log the invariants have read
     sequences: int = 0
     known_tracebacks: int = 0  # logged tracebacks of a finding reported elsewhere (model.known_traceback)
+    checks: Counter[str] = field(default_factory=Counter)  # which promises the sequences got to check, how often
 
     @property
     def index_url(self) -> str:
@@ -108,12 +126,24 @@ class DeploymentMachine(RuleBasedStateMachine):
         super().__init__()
         self.world.sequences += 1
         self.model = DeploymentModel(f"model-{self.world.sequences}-{next(_projects)}")
+        self.restarted_while_gone = False  # O3 rather than O1 names a cached copy lost
         self.world.upstreams["intranet"].back_to_normal()
 
     def teardown(self) -> None:
         self.world.upstreams["intranet"].back_to_normal()
 
     # -- the upstreams --------------------------------------------------------------------------
+    @initialize(target=published, version=pep440(), kind=st.sampled_from(["wheel", "sdist"]))
+    def a_private_release_installed_once(self, version: str, kind: str) -> Release | None:
+        """Every sequence starts as the guide's story does: the project is on the intranet, devpi has had an
+        expiry to see it, and pip installed it once. Without that start most sequences would spend their few
+        steps in devpi's window for a new project (O7), where the model can only say "either", and never
+        reach O1: anything taking the intranet away from here on checks it."""
+        release = self.publish(side="intranet", version=version, kind=kind)
+        self.wait_out_the_cache_expiry()
+        self.pip_install(pre=False)
+        return release
+
     @rule(target=published, side=st.sampled_from(["intranet", "pypi"]), version=pep440(),
           kind=st.sampled_from(["wheel", "sdist"]))
     def publish(self, side: str, version: str, kind: str) -> Release | None:
@@ -138,14 +168,17 @@ class DeploymentMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.model.intranet_gone is None)
     @rule(mode=st.deferred(lambda: st.sampled_from(GONE[profile()])))
     def take_the_intranet_away(self, mode: Mode) -> None:
+        """O1 is checked at once: every version pip ever got from the intranet still installs, pinned."""
         self.world.upstreams["intranet"].set_mode(mode)
         self.model.intranet_away(mode.value)
+        self.fetched_versions_still_install()
 
     @precondition(lambda self: self.model.intranet_gone is not None)
     @rule()
     def bring_the_intranet_back(self) -> None:
         self.world.upstreams["intranet"].set_mode(Mode.ONLINE)
         self.model.intranet_back()
+        self.restarted_while_gone = False
 
     @rule()
     def wait_out_the_cache_expiry(self) -> None:
@@ -157,9 +190,12 @@ class DeploymentMachine(RuleBasedStateMachine):
     def restart_the_service(self) -> None:
         before = disk.all_files(disk.usage(self.world.devpi.serverdir))
         self.world.devpi.restart()
+        self.restarted_while_gone = self.model.intranet_gone is not None
         after = set(disk.all_files(disk.usage(self.world.devpi.serverdir)))
         lost = [f.relpath for f in before if f not in after]
         assert not lost, f"[O3] files devpi had stored are gone after a restart: {lost}\n{self.model.describe()}"
+        if self.model.intranet_gone:
+            self.fetched_versions_still_install()
 
     # -- the clients ----------------------------------------------------------------------------------
     @rule(pre=st.booleans())
@@ -179,19 +215,8 @@ class DeploymentMachine(RuleBasedStateMachine):
 
     @rule(release=published)
     def pip_install_pinned(self, release: Release | None) -> None:
-        if release is None:
-            return
-        result = self.pip(pin=release.version)
-        self.check_files(result)
-        fetched = any(Version(r.version) == Version(release.version) for r in self.model.fetched.values())
-        if fetched or self.model.settled:
-            promise = "O1" if fetched and self.model.intranet_gone else "R3"
-            got = [f.version for f in result.files]
-            assert result.ok and [Version(v) for v in got] == [Version(release.version)], (
-                f"[{promise}] pip could not get {self.model.project}=={release.version} "
-                f"({'fetched from the intranet before' if fetched else 'published, and devpi has had an expiry to see it'})"
-                f": got {got or 'nothing'}\n{self.model.describe()}\n{result}")
-        self.remember(result)
+        if release is not None:
+            self.install_pinned(release.version)
 
     @rule(pre=st.booleans())
     def uv_resolve(self, pre: bool) -> None:
@@ -200,6 +225,7 @@ class DeploymentMachine(RuleBasedStateMachine):
         self.check_files(result, bytes_checked=False)
         # uv's yanked and pre-release rules are not pip's in every corner: compared only without yanks.
         if self.model.settled and not any(r.yanked for r in self.model.releases):
+            self.world.checks["C4: uv's version, settled"] += 1
             self.check_pick(result, pre=pre, promise="C4")
 
     # -- the invariants ---------------------------------------------------------------------------------
@@ -225,9 +251,29 @@ class DeploymentMachine(RuleBasedStateMachine):
         args = ("--disable-pip-version-check", *(["--pre"] if pre else []))
         return self.world.pip.download(requirement, index_url=self.world.index_url, args=args)
 
+    def install_pinned(self, version: str) -> None:
+        result = self.pip(pin=version)
+        self.check_files(result)
+        fetched = any(Version(r.version) == Version(version) for r in self.model.fetched.values())
+        if fetched or self.model.settled:
+            promise = ("O3" if self.restarted_while_gone else "O1") if fetched and self.model.intranet_gone else "R3"
+            got = [f.version for f in result.files]
+            assert result.ok and [Version(v) for v in got] == [Version(version)], (
+                f"[{promise}] pip could not get {self.model.project}=={version} "
+                f"({'fetched from the intranet before' if fetched else 'published, and devpi has had an expiry to see it'})"
+                f": got {got or 'nothing'}\n{self.model.describe()}\n{result}")
+        self.remember(result)
+
+    def fetched_versions_still_install(self) -> None:
+        if self.model.fetched:
+            self.world.checks["O1/O3: a fetched version pinned, the intranet gone"] += 1
+        for version in {Version(r.version): r.version for r in self.model.fetched.values()}.values():
+            self.install_pinned(version)
+
     def check_pip(self, result: Resolution, *, pre: bool) -> None:
         self.check_files(result)
         if self.model.settled:
+            self.world.checks["R3: the greatest version, settled"] += 1
             self.check_pick(result, pre=pre, promise="R3")
         self.remember(result)
 
@@ -267,7 +313,7 @@ class DeploymentMachine(RuleBasedStateMachine):
 
 @pytest.mark.promise("R3", "O1", "O3", "O4", "C4")
 def test_any_sequence_of_events_keeps_the_promises(deployment, make_devpi, fake_pypi, fake_artifactory, packages,
-                                                   pip_client, uv_client, tmp_path, figure):
+                                                   pip_client, uv_client, tmp_path, figure, pytestconfig):
     copy = deployment.copy_with_server_options(tmp_path / "deployment", "--mirror-cache-expiry", str(EXPIRY))
     server = make_devpi(deployment_path=copy.source)
     world = World(server, {"intranet": fake_artifactory, "pypi": fake_pypi}, packages, pip_client, uv_client,
@@ -275,9 +321,11 @@ def test_any_sequence_of_events_keeps_the_promises(deployment, make_devpi, fake_
     machine = type("DeploymentMachine", (DeploymentMachine,), {"world": world})
     started = time.monotonic()
     try:
-        run_state_machine_as_test(machine, settings=machine_settings())
+        run_state_machine_as_test(machine, settings=machine_settings(pytestconfig.getoption("model_sequences")))
     finally:
         figure("model_sequences", world.sequences,
                f"{world.sequences} sequences of events run in {time.monotonic() - started:.0f} s")
+        figure("model_checks", dict(world.checks), "checks the sequences reached: " + (
+            ", ".join(f"{what} x{n}" for what, n in sorted(world.checks.items())) or "none"))
         figure("model_known_tracebacks", world.known_tracebacks,
                "tracebacks devpi logged that a finding already reports (O1-hang-logs-traceback)")
