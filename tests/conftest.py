@@ -80,8 +80,8 @@ class CatalogueRuns:
 
     @staticmethod
     def key(changes: Sequence[Change], scenarios: Sequence[str], promises: Sequence[str] = (), *,
-            misbehave: str = "") -> tuple[object, ...]:
-        return (tuple(changes), tuple(scenarios), tuple(sorted(promises)), misbehave)
+            misbehave: str = "", args: Sequence[str] = ()) -> tuple[object, ...]:
+        return (tuple(changes), tuple(scenarios), tuple(sorted(promises)), misbehave, tuple(args))
 
     def _start(self, key: tuple[object, ...]) -> Future[SuiteRun]:
         if key not in self.runs:
@@ -89,19 +89,19 @@ class CatalogueRuns:
         return self.runs[key]
 
     def _run(self, changes: tuple[Change, ...], scenarios: tuple[str, ...], promises: tuple[str, ...],
-             misbehave: str) -> SuiteRun:
+             misbehave: str, args: tuple[str, ...]) -> SuiteRun:
         where = self.tmp_path_factory.mktemp("catalogue-run")
         deployment = BUNDLED_DEPLOYMENT.copy_with(where / "deployment", *changes).source if changes else BUNDLED
-        args = [arg for promise in promises for arg in ("--promise", promise)]
-        return child_run(where, self.devpi_prefix, deployment, [*args, *scenarios], misbehave=misbehave)
+        selected = [arg for promise in promises for arg in ("--promise", promise)]
+        return child_run(where, self.devpi_prefix, deployment, [*selected, *args, *scenarios], misbehave=misbehave)
 
     def prefetch(self, runs: Sequence[dict[str, object]]) -> None:
         for run in runs:
             self._start(self.key(**run))  # type: ignore[arg-type]
 
     def run(self, changes: Sequence[Change], scenarios: Sequence[str], promises: Sequence[str] = (), *,
-            misbehave: str = "") -> SuiteRun:
-        return self._start(self.key(changes, scenarios, promises, misbehave=misbehave)).result()
+            misbehave: str = "", args: Sequence[str] = ()) -> SuiteRun:
+        return self._start(self.key(changes, scenarios, promises, misbehave=misbehave, args=args)).result()
 
     def close(self) -> None:
         for future in self.runs.values():

@@ -58,6 +58,9 @@ P1_PASS_THROUGH = CACHING + "test_pass_through.py::test_pypi_files_pass_through_
 P2_STORED = CACHING + "test_cached.py::test_intranet_file_is_stored_once_and_served_from_the_copy"
 P3_NOTE = CACHING + "test_cached.py::test_the_guides_note_caches_pypi_files_and_disk_grows_by_them"
 P4_HASH = CACHING + "test_integrity.py::test_bytes_not_matching_the_advertised_hash_never_reach_pip_as_good[{}]"
+S4_UPGRADE = "suites/upgrade/test_upgrade.py::test_the_guides_upgrade_keeps_configuration_cached_files_and_logins"
+# The rehearsal needs the version a user upgrades from: two kept installs, one patch release apart (in place works).
+S4_REHEARSAL = ("--upgrade-from", "6.19.3", "--devpi-server-version", "6.20.3")
 
 # -- the changes -----------------------------------------------------------------------------------------
 
@@ -100,6 +103,8 @@ NOTE_IN_CONFIGURE = (("configure.sh", "devpi index pypi mirror_use_external_urls
                       "devpi index pypi mirror_use_external_urls=False"),
                      ("configure.sh", "# don't cache PyPI packages", "# the guide's note: cache all packages, PyPI's too"))
 
+UPGRADE_FORGETS_BOOTSTRAP = ("upgrade.sh", 'launchctl bootstrap "gui/$(id -u)/"', ': launchctl bootstrap "gui/$(id -u)/"')
+
 # -- the catalogue ---------------------------------------------------------------------------------------
 
 
@@ -107,7 +112,7 @@ NOTE_IN_CONFIGURE = (("configure.sh", "devpi index pypi mirror_use_external_urls
 class Breakage:
     """`changes` (or `misbehave`) break promise `breaks`: its scenarios among `scenarios` fail with an
     assertion whose message starts with "[breaks]" and matches `because`; the promises in `holds`
-    (whose scenarios are in `scenarios` too) stay kept."""
+    (whose scenarios are in `scenarios` too) stay kept. `args`: options the child run needs besides."""
 
     name: str
     changes: tuple[Change, ...]
@@ -116,11 +121,12 @@ class Breakage:
     scenarios: tuple[str, ...]
     holds: tuple[str, ...] = ()
     misbehave: str = ""
+    args: tuple[str, ...] = ()
 
     @property
-    def copy(self) -> tuple[tuple[Change, ...], str]:
-        """Breakages with the same copy (and misbehaviour) are checked from one child run."""
-        return self.changes, self.misbehave
+    def copy(self) -> tuple[tuple[Change, ...], str, tuple[str, ...]]:
+        """Breakages with the same copy (and misbehaviour, and options) are checked from one child run."""
+        return self.changes, self.misbehave, self.args
 
 
 BREAKAGES = [
@@ -195,6 +201,11 @@ BREAKAGES = [
              r"pip accepted a download while fake (PyPI|Artifactory) served corrupt bytes",
              (P4_HASH.format("pypi"), P4_HASH.format("intranet"), SMOKE_R1, SMOKE_R2), holds=("R1", "R2"),
              misbehave="tampering-proxy"),
+    # The guide's upgrade without its last command: upgrade.sh boots the service out, updates the environment
+    # and exits 0, the service stopped (`:` keeps the line, a no-op).
+    Breakage("upgrade.sh forgets the bootstrap", (UPGRADE_FORGETS_BOOTSTRAP,), "S4",
+             r"upgrade\.sh \(to devpi-server 6\.20\.3\) finished without an error and left the service stopped",
+             (S4_UPGRADE,), args=S4_REHEARSAL),
 ]
 
 
@@ -283,4 +294,5 @@ def child_run_of(breakage: Breakage) -> dict[str, object]:
     group = breakages_of_copy(breakage)
     scenarios = list(dict.fromkeys(s for b in group for s in b.scenarios))
     promises = sorted({p for b in group for p in (b.breaks, *b.holds)})
-    return {"changes": breakage.changes, "scenarios": scenarios, "promises": promises, "misbehave": breakage.misbehave}
+    return {"changes": breakage.changes, "scenarios": scenarios, "promises": promises, "misbehave": breakage.misbehave,
+            "args": breakage.args}

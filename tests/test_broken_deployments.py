@@ -15,8 +15,9 @@ from suite_runs import ROOT
 pytestmark = [pytest.mark.selftest, pytest.mark.usefixtures("prefetch_catalogue_runs")]
 
 SUITES = ROOT / "suites"
-# The folders this catalogue answers for; suites/service, security, upgrade and live have their breakages
-# in test_service_selftest.py, test_security_selftest.py, test_upgrade_compare.py and test_live_selftest.py.
+# The folders this catalogue answers for; suites/service, security and live have their breakages in
+# test_service_selftest.py, test_security_selftest.py and test_live_selftest.py. suites/upgrade's (S4, the
+# deployment's upgrade.sh) is in the catalogue too, with the options its rehearsal needs (Breakage.args).
 CATALOGUED = ("smoke", "resolution", "offline", "caching")
 
 

@@ -12,6 +12,7 @@ import subprocess
 import psutil
 import pytest
 
+from fixtures.devpi import job_events
 from fixtures.launchd import parse_print
 from fixtures.plugin import free_port as real_free_port
 
@@ -100,3 +101,17 @@ def test_gated():
     else:
         result.assert_outcomes(skipped=1)
         result.stdout.fnmatch_lines([f"*concerns devpi-server <1; this run has {devpi_server_version}*"])
+
+
+def test_a_script_that_boots_the_running_job_out_is_judged_by_the_job_it_loads_next():
+    """upgrade.sh first boots the running job out: that job's exit is not the new one's failure at start-up,
+    and the new one counts from its spawn on (start.sh's events have no bootout: all of them count)."""
+    old_job_leaving = [{"event": "bootout", "pid": 1}, {"event": "exited", "pid": 1, "code": 1}]
+    assert job_events(old_job_leaving) is None
+    assert job_events([*old_job_leaving, {"event": "unloaded"}]) is None
+    new = [{"event": "spawned", "pid": 2}, {"event": "exited", "pid": 2, "code": 1}]
+    assert job_events([*old_job_leaving, {"event": "unloaded"}, *new]) == new
+    respawned_before_the_bootout = [{"event": "spawned", "pid": 1, "run": 2}]  # KeepAlive, while upgrade.sh ran pip
+    assert job_events([*respawned_before_the_bootout, *old_job_leaving, {"event": "unloaded"}, *new]) == new
+    assert job_events(new) == new
+    assert job_events([{"event": "spawn-failed", "error": "no such file"}]) == [{"event": "spawn-failed", "error": "no such file"}]

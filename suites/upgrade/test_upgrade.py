@@ -1,11 +1,13 @@
-"""S4, the guide's Maintenance "To upgrade devpi": stop the service, `micromamba update --name devpi
---all` (here: the deployment's install step for version B into the same environment), start it
-again on the same server directory. Run with `--upgrade-from A`; B is the version under test
-(--devpi-server-version, default the newest).
+"""S4, the guide's Maintenance "To upgrade devpi": `launchctl bootout`, `micromamba update --name devpi
+--all`, `launchctl bootstrap`, which the deployment's own upgrade.sh does (the environment updated to
+version B with pip). Run with `--upgrade-from A`; B is the version under test (--devpi-server-version,
+default the newest).
 
 A server directory is built with A as a user has it (the deployment's indexes, a private file
-cached, root logged in), upgraded in place to B, and checked: the configuration the deployment
-asked for, the cached private file served with the intranet gone, root's login. Where B refuses
+cached, root logged in), the service running; upgrade.sh is run against that service with B, and
+the service it bootstrapped is checked: the configuration the deployment asked for, the cached
+private file served with the intranet gone, root's login. An upgrade.sh that fails is the step
+`upgrade` not set up; one that finishes and leaves the service stopped breaks S4. Where B refuses
 the old directory, devpi's documented path is rehearsed (devpi-export with A, devpi-import with B,
 with and without --include-mirrored-files) and checked the same way. The verdict per (A, B) is a
 figure: "in place", "needs export/import" (a finding: the guide's upgrade is not enough) or BROKEN.
@@ -18,10 +20,14 @@ import dataclasses
 import pytest
 from rehearsal import INDEXES, Before, UpgradeWay, lost_settings
 
+from packaging.version import Version
+
 from fake_upstreams import Mode
-from fixtures.deployment import requested_index_config
+from fixtures import progress
+from fixtures.deployment import STEPS, requested_index_config
+from fixtures.devpi import DevpiServer, DevpiStartError, NothingLoaded, ScriptFailed
 from fixtures.export import export_import
-from fixtures.plugin import StepFailed, install, kept_install
+from fixtures.plugin import StepFailed, install, installed_devpi_server, kept_install
 
 
 @pytest.fixture
@@ -59,6 +65,31 @@ def check(server, before: Before, asked, fake_artifactory, pip_client, way: Upgr
     way.token_kept = "ok" in str(status.json().get("result", {}).get("authstatus", ""))
 
 
+def upgrade_in_place(service: DevpiServer, version: str, way: UpgradeWay) -> bool:
+    """The deployment's upgrade.sh against the running `service`; False where version B did not start on
+    the old directory (way.evidence says how)."""
+    __tracebackhide__ = True
+    stopped = None
+    try:
+        with progress.phase("install"):  # mostly pip fetching B from the package registry
+            service.upgrade(version)
+    except ScriptFailed as exc:
+        raise StepFailed("upgrade", f"deployment {service.deployment.source}: {exc}") from None
+    except NothingLoaded as exc:
+        stopped = exc
+    except DevpiStartError as refused:
+        way.evidence = str(refused)[-2000:]
+        return False
+    assert stopped is None, (
+        f"[S4] the deployment's {STEPS['upgrade'].script} (to devpi-server {version}) finished without an error and "
+        f"left the service stopped: the guide's upgrade ends with `launchctl bootstrap` of the plist\n{stopped}")
+    running = installed_devpi_server(service.settings.prefix)
+    assert running == Version(version), (
+        f"[S4] precondition: after {STEPS['upgrade'].script} the environment holds devpi-server {running}, not {version}: "
+        "nothing was upgraded")
+    return True
+
+
 @pytest.mark.promise("S4")
 @pytest.mark.finding("S4-upgrade-needs-export")
 def test_the_guides_upgrade_keeps_configuration_cached_files_and_logins(
@@ -72,23 +103,19 @@ def test_the_guides_upgrade_keeps_configuration_cached_files_and_logins(
     dist = packages.sdist(name, "1.0.0")
     fake_artifactory.publish(dist)
 
-    with devpi_factory.server(prefix=env, home=home, own_home=False) as old:
-        old_settings = old.settings
-        got = pip_client.download(name, index_url=old.index_url("root/local"))
+    ways = [UpgradeWay("in place", commands=[
+        f"DEPLOY_DEVPI_SERVER_VERSION={b} {deployment.source / STEPS['upgrade'].script}  # launchctl bootout, "
+        "the environment updated, launchctl bootstrap"])]
+    with devpi_factory.server(prefix=env, home=home, own_home=False) as service:
+        old_settings = service.settings
+        got = pip_client.download(name, index_url=service.index_url("root/local"))
         assert got.ok, f"[S4] precondition: with devpi-server {a} pip could not download {name}\n{got}"
-        old.api.login("root", old.settings.root_password)
-        before = Before({index: old.api.index_config(index) for index in INDEXES}, got.file(name),
-                        old.api.session.headers["X-Devpi-Auth"])
-    asked = requested_index_config(deployment, ["configure"], old_settings, tmp_path_factory.mktemp("asked"))
-
-    install(deployment, b, env, tmp_path_factory.mktemp("install-home"))  # the guide's update, same environment
-    ways = [UpgradeWay("in place", commands=["launchctl bootout ...", f"(update the environment to devpi-server {b})",
-                                             "launchctl bootstrap ..."])]
-    try:
-        with devpi_factory.server(prefix=env, home=home, own_home=False, set_up=False) as new:
-            check(new, before, asked, fake_artifactory, pip_client, ways[0])
-    except StepFailed as refused:
-        ways[0].evidence = str(refused)[-2000:]
+        service.api.login("root", service.settings.root_password)
+        before = Before({index: service.api.index_config(index) for index in INDEXES}, got.file(name),
+                        service.api.session.headers["X-Devpi-Auth"])
+        asked = requested_index_config(deployment, ["configure"], old_settings, tmp_path_factory.mktemp("asked"))
+        if upgrade_in_place(service, b, ways[0]):
+            check(service, before, asked, fake_artifactory, pip_client, ways[0])
 
     if not ways[0].kept_everything:
         a_env = kept_install(deployment, a, pytestconfig, tmp_path_factory.mktemp("install-home"))
@@ -118,6 +145,6 @@ def test_the_guides_upgrade_keeps_configuration_cached_files_and_logins(
     assert working, (f"[S4] upgrading the deployment from devpi-server {a} to {b} keeps nothing whole, in place or by "
                      f"export/import:\n{summary}")
     finding("S4-upgrade-needs-export",
-            f"the guide's upgrade (stop, update the environment, start) from devpi-server {a} to {b} does not keep the "
+            f"the guide's upgrade (upgrade.sh: bootout, update the environment, bootstrap) from devpi-server {a} to {b} does not keep the "
             f"server directory; devpi's export/import does ({working[0].way}). What a user must run instead:\n    "
             + "\n    ".join(working[0].commands) + f"\n{summary}")
