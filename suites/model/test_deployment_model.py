@@ -53,7 +53,7 @@ from suites.resolution.oracle import pep440
 
 EXPIRY = 2  # seconds of --mirror-cache-expiry: long enough for one pip run, short enough to wait out in a step
 MACHINE_DEFAULT = {"max_examples": 4, "stateful_step_count": 5}
-MACHINE_NIGHTLY = {"max_examples": 200, "stateful_step_count": 12}
+MACHINE_NIGHTLY = {"max_examples": 200, "stateful_step_count": 10}
 # The self-tests' child runs (tests/test_model_selftest.py): a failure needs three steps, and every step
 # hypothesis does not have to delete while it shrinks saves a re-run of the sequence on the real deployment.
 MACHINE_SELFTEST = {"max_examples": 3, "stateful_step_count": 4}
