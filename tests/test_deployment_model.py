@@ -68,4 +68,10 @@ def test_a_traceback_stays_with_its_log_entry_and_only_the_reported_one_is_known
     entries = log_entries(LOG)
     assert len(entries) == 3
     crashes = [e for e in entries if "Traceback" in e]
-    assert [known_traceback(e) for e in crashes] == ["O1-hang-logs-traceback", None]
+    assert [known_traceback(e) for e in crashes] == ["O1-outage-logs-traceback", None]
+
+
+def test_a_stale_links_warning_with_an_upstream_error_is_the_known_outage_traceback():
+    entry = ("2026-11-30 03:38:52,400 WARNI [req1] [Rtx14] serving stale links, because of exception Traceback "
+             "(most recent call last):\n  File \"mirror.py\", line 886\ndevpi_server.model.UpstreamError: 503 status on GET\n")
+    assert known_traceback(entry) == "O1-outage-logs-traceback"

@@ -118,6 +118,7 @@ def log_entries(text: str) -> list[str]:
 
 def known_traceback(entry: str) -> str | None:
     """The finding a logged traceback is already reported as, or None for one nobody has reported."""
-    if "Task exception was never retrieved" in entry and "UpstreamError" in entry:
-        return "O1-hang-logs-traceback"
+    outage = "Task exception was never retrieved" in entry or "serving stale" in entry
+    if outage and "UpstreamError" in entry:
+        return "O1-outage-logs-traceback"
     return None

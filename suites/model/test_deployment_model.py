@@ -328,4 +328,4 @@ def test_any_sequence_of_events_keeps_the_promises(deployment, make_devpi, fake_
         figure("model_checks", dict(world.checks), "checks the sequences reached: " + (
             ", ".join(f"{what} x{n}" for what, n in sorted(world.checks.items())) or "none"))
         figure("model_known_tracebacks", world.known_tracebacks,
-               "tracebacks devpi logged that a finding already reports (O1-hang-logs-traceback)")
+               "tracebacks devpi logged that a finding already reports (O1-outage-logs-traceback)")
