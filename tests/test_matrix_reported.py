@@ -68,3 +68,14 @@ def test_each_scenario_reads_as_what_happened_on_the_version(pytester, monkeypat
     assert "| `test_gated::test_fixed` | passed |" in page, page
     quiet = page.split("Reproduced on none of these versions", 1)[-1]
     assert "test_fixed" in quiet and "test_finding" not in quiet and ("test_reproduces" in quiet) != affected, page
+
+
+def test_a_version_the_deployment_cannot_set_up_names_its_step_and_error():
+    problem = "init.sh exited with status 1\n--- its output (tail) ---\nTraceback ...\nModuleNotFoundError: No module named 'ruamel'\n"
+    runs = {"5.5.1": {p: {"verdict": "not set up", "not_set_up": [{"step": "init", "problem": problem}]} for p in ("R2", "R3")},
+            "6.20.3": {"R3": {"verdict": "kept"}}}
+    outcomes = {"5.5.1": {"test_a::test_b": "not set up"}, "6.20.3": {"test_a::test_b": "passed"}}
+    page = reported_markdown(outcomes, runs, "5.5.1 6.20.3")
+    assert "| `test_a::test_b` | not set up | passed |" in page, page
+    assert page.count("- **5.5.1**, step `init`: `ModuleNotFoundError: No module named 'ruamel'`") == 1, page
+    assert "6.20.3**, step" not in page, page

@@ -3,7 +3,12 @@ bases; "Numpy is available as wheel on root/piwheels ... However, pip uses the s
 available on root/pypi." The maintainer: devpi "only uses the first hit and doesn't mix the links".
 Fixed in devpi-server 6.0.0: "indexes with multiple mirror bases now work correctly with default secure
 whitelist settings." root/local has two mirror bases too; here the wheel is only on the second one,
-which the intranet's mirror also serves with Artifactory's absolute links and md5 fragments."""
+which the intranet's mirror also serves with Artifactory's absolute links and md5 fragments.
+
+Not reproducible with this deployment: on the affected versions (5.x; checked with 5.5.1, the newest) the
+guide's install step installs devpi-server, but devpi-init fails with "ModuleNotFoundError: No module named
+'ruamel'" (devpi/devpi#843: every 5.x and 6.0.0 import ruamel.yaml without declaring it, and strictyaml
+now vendors its own; 6.0.1 declares it). So docs/reported-matrix.md reads "not set up" for 5.5.1."""
 
 from __future__ import annotations
 
