@@ -1,5 +1,5 @@
-"""The state machine's model (suites/model/model.py) on its own: pip's rule with yanks, and when the
-model says "either"."""
+"""The state machine's model (suites/model/model.py) on its own: pip's rule with yanks, and when the model says
+"either", and which logged tracebacks a finding already reports."""
 
 from __future__ import annotations
 
