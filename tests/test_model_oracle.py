@@ -75,3 +75,20 @@ def test_a_stale_links_warning_with_an_upstream_error_is_the_known_outage_traceb
     entry = ("2026-11-30 03:38:52,400 WARNI [req1] [Rtx14] serving stale links, because of exception Traceback "
              "(most recent call last):\n  File \"mirror.py\", line 886\ndevpi_server.model.UpstreamError: 503 status on GET\n")
     assert known_traceback(entry) == "O1-outage-logs-traceback"
+
+
+def test_pip_log_error_answers_from_devpi_are_found(tmp_path):
+    from fixtures.clients import Resolution
+    from suites.model.test_deployment_model import devpi_errors
+
+    log = tmp_path / "pip.log"
+    log.write_text(
+        "2026-11-30T02:58:42,767 Could not fetch URL http://localhost:4000/root/local/+simple/p/: 500 Server Error: "
+        "Internal Server Error for url: http://localhost:4000/root/local/+simple/p/ - skipping\n"
+        "2026-11-30T02:58:43,001 HTTP error 503 while getting http://localhost:4000/root/python-local/+f/1/p-1.0.tar.gz\n"
+        "2026-11-30T02:58:43,002 HTTP error 404 while getting http://127.0.0.1:9/elsewhere/p-1.0.tar.gz\n")
+    result = Resolution("pip", ["pip", "download", "--log", str(log), "p"], 1, "", "", 1.0)
+    devpi = type("Devpi", (), {"url": "http://localhost:4000/"})()
+
+    assert devpi_errors(result, devpi) == [(500, "http://localhost:4000/root/local/+simple/p/"),
+                                           (503, "http://localhost:4000/root/python-local/+f/1/p-1.0.tar.gz")]
