@@ -1,6 +1,8 @@
 """X1: nobody without the root password can change an index, upload to root/local or delete one.
 
-Each attempt goes to a per-test clone of the deployment's indexes (its configuration, the ACLs
+The strangers: anonymous, a forged token, and a user of devpi's own (registered and logged in, as
+anyone can on a default devpi: user creation is open), who is no stranger to devpi but owns none of
+root's indexes. Each attempt goes to a per-test clone of the deployment's indexes (its configuration, the ACLs
 included, read back from devpi), so an attempt that wrongly succeeds damages nothing of the
 session. What is asserted is the user's concern: the attempt is refused (401 or 403) and the
 index is as it was afterwards; which of the two statuses devpi chose is a figure.
@@ -9,6 +11,8 @@ index is as it was afterwards; which of the two statuses devpi chose is a figure
 from __future__ import annotations
 
 import base64
+import itertools
+from collections.abc import Callable
 
 import pytest
 
@@ -29,9 +33,33 @@ def attempts(index: str, dist) -> dict[str, tuple[str, str, dict]]:  # noqa: ANN
     }
 
 
-WHO = {
-    "anonymous": {},
-    "a wrong token": {"X-Devpi-Auth": BOGUS},
+_users = itertools.count(1)
+
+
+def registered_user(devpi) -> dict[str, str]:  # noqa: ANN001
+    """A new user of devpi, created and logged in as anybody can (no root login): the auth header of its login."""
+    user, password = f"x1-user-{next(_users)}", "a-users-own-password"
+    with http_session() as anybody:
+        anybody.headers["Accept"] = "application/json"
+        created = anybody.put(devpi.api.url + user, json={"password": password, "email": f"{user}@example.test"}, timeout=30)
+        assert created.status_code == 201, (
+            f"[X1] precondition: creating the user {user} without a login answered {created.status_code}: {created.text[:500]}")
+        login = anybody.post(devpi.api.url + "+login", json={"user": user, "password": password}, timeout=30)
+        assert login.status_code == 200, f"[X1] precondition: {user} could not log in ({login.status_code}): {login.text[:500]}"
+    token = login.json()["result"]["password"]
+    header = {"X-Devpi-Auth": base64.b64encode(f"{user}:{token}".encode()).decode()}
+    # Refused attempts prove nothing of this user if devpi took the header for nobody's.
+    with http_session() as anybody:
+        status = anybody.get(devpi.api.url + "+api", headers={"Accept": "application/json", **header}, timeout=30)
+    authstatus = status.json()["result"].get("authstatus", [])
+    assert authstatus[:2] == ["ok", user], f"[X1] precondition: devpi does not take {user}'s login as {user}: {authstatus}"
+    return header
+
+
+WHO: dict[str, Callable[..., dict[str, str]]] = {
+    "anonymous": lambda devpi: {},
+    "a wrong token": lambda devpi: {"X-Devpi-Auth": BOGUS},
+    "a registered user": registered_user,
 }
 
 
@@ -43,7 +71,7 @@ def test_without_the_root_password_nothing_can_be_changed(who, devpi, fresh_loca
     dist = packages.wheel(project_name("upload"), "1.0")
     statuses = {}
     with http_session() as stranger:
-        stranger.headers.update({"Accept": "application/json", **WHO[who]})
+        stranger.headers.update({"Accept": "application/json", **WHO[who](devpi)})
         for what, (method, path, kwargs) in attempts(index, dist).items():
             response = stranger.request(method, devpi.api.url + path, timeout=30, **kwargs)
             statuses[what] = response.status_code
