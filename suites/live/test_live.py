@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import configparser
 import plistlib
-from urllib.parse import urlsplit
+import re
+from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
+from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename, parse_wheel_filename
+from packaging.version import Version
 
 from fixtures.clients import index_versions
 from fixtures.deployment import PLIST_NAME, config_mismatches, requested_index_config
@@ -37,22 +40,66 @@ def test_the_index_is_configured_as_the_deployment_says(index, live_api, live_se
     """Types, bases and their order, mirror URLs, which mirror passes through and which caches: what
     the deployment's configure step asks for is what the server reports."""
     asked = requested_index_config(deployment, ["configure"], live_settings, tmp_path)
-    problems = config_mismatches({index: asked.get(index, {})}, live_api.index_config)
     promise = {"root/local": "R1", "root/pypi": "P1"}.get(index, "P2")
+    # Nothing asked, nothing compared: a pass would say the index is as the deployment wants without a look.
+    assert asked.get(index), (f"[{promise}] nothing to compare: {deployment.source}/configure.sh asks nothing of {index} "
+                              f"(it sets: {', '.join(sorted(asked)) or 'no index at all'}), so its configuration on "
+                              f"{live_api.url} cannot be checked against the deployment")
+    problems = config_mismatches({index: asked[index]}, live_api.index_config)
     assert not problems, (f"[{promise}] {index} on {live_api.url} is not configured as {deployment.source}/configure.sh "
                           f"says: " + "; ".join(problems))
 
 
-@pytest.mark.promise("R1", "R2")
-@pytest.mark.parametrize("which", ["public", "private"])
-def test_a_named_package_resolves_through_root_local(which, live_url, live_pip, pytestconfig):
+FROM = {"public": ("R1", "root/pypi"), "private": ("R2", "root/python-local")}  # the promise, the index behind root/local
+
+
+def version_of(filename: str) -> Version | None:
+    try:
+        return parse_wheel_filename(filename)[1]
+    except InvalidWheelFilename:
+        pass
+    try:
+        return parse_sdist_filename(filename)[1]
+    except InvalidSdistFilename:
+        return None
+
+
+def links_by_index(page_url: str, html: str) -> dict[str, list[str]]:
+    """index (root/pypi, root/python-local...) -> the files root/local's simple page links from it, read from
+    the links' devpi paths (/USER/INDEX/+f/ or +e/)."""
+    found: dict[str, list[str]] = {}
+    for href in re.findall(r'href="([^"]+)"', html):
+        url = unquote(urljoin(page_url, href)).split("#")[0]
+        match = re.search(r"://[^/]+/([^/+]+/[^/+]+)/\+[ef]/", url)
+        found.setdefault(match[1] if match else url, []).append(url.rsplit("/", 1)[-1])
+    return found
+
+
+@pytest.mark.parametrize("which", [pytest.param(which, marks=pytest.mark.promise(promise), id=which)
+                                   for which, (promise, _) in FROM.items()])
+def test_a_named_package_resolves_through_root_local(which, live_url, live_api, live_pip, pytestconfig):
     """pip sees versions of the named public (PyPI) and private (intranet) project through root/local,
-    reading the simple page only (nothing is downloaded, so nothing new is cached)."""
+    reading the simple page only (nothing is downloaded, so nothing new is cached); root/local's page links
+    them from the index behind it that should have them (root/pypi, root/python-local), and the private
+    project's version given with --live-private-version is among them."""
     name = pytestconfig.getoption(f"live_{which}")
+    promise, source = FROM[which]
     index = f"{live_url}root/local/+simple/"
     versions, run = index_versions(live_pip, name, index)
-    promise = "R1" if which == "public" else "R2"
     assert run.ok and versions, f"[{promise}] pip finds no version of the {which} project {name} through {index}\n{run}"
+
+    status, page = live_api.simple_page("root/local", name)
+    page_url = f"{index}{name}/"
+    served = links_by_index(page_url, page)
+    from_source = {version_of(f) for f in served.get(source, [])}
+    listing = "; ".join(f"{where}: {', '.join(sorted(files))}" for where, files in sorted(served.items())) or "no links"
+    assert from_source, (f"[{promise}] pip sees {name} {', '.join(versions)} through root/local, but none of it comes from "
+                         f"{source}: root/local's page ({page_url}, {status}) links {listing}")
+    expected = pytestconfig.getoption("live_private_version") if which == "private" else ""
+    if expected:
+        assert Version(expected) in {Version(v) for v in versions} and Version(expected) in from_source, (
+            f"[{promise}] the intranet's {name} {expected} (--live-private-version) is not served through root/local from "
+            f"{source}: pip sees {', '.join(versions)}; root/local's page links {listing}")
 
 
 @pytest.mark.promise("S3")
