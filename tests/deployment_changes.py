@@ -58,6 +58,9 @@ P1_PASS_THROUGH = CACHING + "test_pass_through.py::test_pypi_files_pass_through_
 P2_STORED = CACHING + "test_cached.py::test_intranet_file_is_stored_once_and_served_from_the_copy"
 P3_NOTE = CACHING + "test_cached.py::test_the_guides_note_caches_pypi_files_and_disk_grows_by_them"
 P4_HASH = CACHING + "test_integrity.py::test_bytes_not_matching_the_advertised_hash_never_reach_pip_as_good[{}]"
+CONTAINERS = "suites/containers/"
+C1_GUIDE = CONTAINERS + "test_container_pip.py::test_pip_in_a_container_gets_the_hosts_files_on_and_off_the_vpn"
+C1_NO_PYPI = CONTAINERS + "test_container_pip.py::test_a_container_that_cannot_reach_pypi_gets_no_public_package"
 S4_UPGRADE = "suites/upgrade/test_upgrade.py::test_the_guides_upgrade_keeps_configuration_cached_files_and_logins"
 # The rehearsal needs the version a user upgrades from: two kept installs, one patch release apart (in place works).
 S4_REHEARSAL = ("--upgrade-from", "6.19.3", "--devpi-server-version", "6.20.3")
@@ -236,6 +239,15 @@ class SoundChange:
         return (pytest.mark.xfail(strict=True, raises=KnownSuiteDefect, reason=self.defect),)
 
 
+def _where_containers_run(*scenarios: str) -> tuple[str, ...]:
+    """`scenarios` where a container can run (they skip elsewhere, and a sound change's run must judge every
+    promise it selects): podman present or installable, and a private /etc/hosts for the named upstreams."""
+    from fixtures import containers, hosts
+
+    cannot = (containers.install_reason() if containers.missing_engine() else None) or hosts.unavailable_reason()
+    return () if cannot else scenarios
+
+
 def _advice_of(folder: str, module: str, name: str) -> object:
     """The advice a suite gives, as its own module states it (suites/<folder> is not a package)."""
     path = str(ROOT / "suites" / folder)
@@ -264,9 +276,11 @@ SOUND_CHANGES = [
     SoundChange("another title for root/local", (("configure.sh", "title='Local: personal index'",
                                                   "title='Team index: intranet first, then PyPI'"),),
                 (SMOKE_R1, SMOKE_R2, SMOKE_O1, SAME_FILE)),
-    # The guide's own note: P1 (pass-through) no longer applies and is skipped; O5 gets numpy from devpi's copy.
+    # The guide's own note: P1 (pass-through) no longer applies and is skipped; O5 gets numpy from devpi's copy;
+    # a container gets numpy from devpi too (C1), and the container-needs-PyPI finding does not apply.
     SoundChange("the guide's cache-PyPI note in configure.sh", NOTE_IN_CONFIGURE,
-                (SMOKE_R1, P1_PASS_THROUGH, P3_NOTE, P4_HASH.format("pypi"), O5_OUTAGE.format("refuse")),
+                (SMOKE_R1, P1_PASS_THROUGH, P3_NOTE, P4_HASH.format("pypi"), O5_OUTAGE.format("refuse"),
+                 *_where_containers_run(C1_GUIDE, C1_NO_PYPI)),
                 not_applicable=("P1",)),
     # The suites' own advice, taken as their findings give it.
     SoundChange("advice: devpi-server --request-timeout (O6)", (OFFLINE_ADVICE["request-timeout"],),

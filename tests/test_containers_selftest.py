@@ -1,6 +1,8 @@
 """The containers suite judges deployments and cleans up after itself: a devpi bound where a container
-cannot reach it fails C2 naming the address, and no container, network namespace, link, slirp4netns
-process or mount of podman's is left after a pass, a failure or Ctrl-C."""
+cannot reach it fails C2 naming the address; a devpi whose links send the container's pip elsewhere fails C1,
+and so do the scenarios of the guide's command without a flag where devpi has nothing to give; and no
+container, network namespace, link, slirp4netns process or mount of podman's is left after a pass, a failure
+or Ctrl-C."""
 
 from __future__ import annotations
 
@@ -13,14 +15,19 @@ import time
 from pathlib import Path
 
 import pytest
+from deployment_changes import ONLY_PYPI
 from suite_runs import ROOT, suite_command, wait_for_no_processes_mentioning
 
 from fixtures import containers, netns
-from fixtures.deployment import BUNDLED
+from fixtures.deployment import BUNDLED, Deployment
 
 pytestmark = pytest.mark.selftest
 
 PLIST_PORT = "        <string>--port</string>\n        <string>${DEPLOY_PORT}</string>\n"
+PIP = "suites/containers/test_container_pip.py::"
+C1_GUIDE = PIP + "test_pip_in_a_container_gets_the_hosts_files_on_and_off_the_vpn"
+C1_UNTRUSTED = PIP + "test_without_pip_trusted_host_the_guides_command_fails"
+C1_NO_ALIAS = PIP + "test_without_the_host_alias_the_guides_command_fails"
 
 
 @pytest.fixture(autouse=True)
@@ -65,6 +72,38 @@ def test_devpi_bound_where_a_routed_container_cannot_reach_fails_c2(broken_copy,
                      r"container on a routed link cannot reach it", result.output), result
     assert re.search(r"lima_model_reaches_devpi_bound_as_deployed PASSED", result.output), (
         f"devpi still listens on loopback: the Lima model should be kept\n{result}")
+    assert_nothing_left("a failing run", result.output)
+
+
+@pytest.mark.breaks("C1")
+def test_devpi_linking_its_files_as_localhost_breaks_c1(tmp_path, run_suite):
+    """`--outside-url http://localhost:PORT --absolute-urls` (a user giving devpi its "public" URL): on the host
+    nothing changes, but the container's pip follows root/local's links to localhost, which is the container
+    itself. C1 fails."""
+    outside = ["--outside-url", "http://localhost:${DEPLOY_PORT}", "--absolute-urls"]
+    copy = Deployment(BUNDLED).copy_with(tmp_path / "deployment", (
+        "service.sh", PLIST_PORT, PLIST_PORT + "".join(f"        <string>{o}</string>\n" for o in outside)))
+    result = run_suite(copy.source, C1_GUIDE, "-v")
+
+    assert result.returncode == 1 and result.verdicts == {"C1": "BROKEN"}, result
+    assert re.search(r"\[C1\] the guide's container command failed on the VPN", result.output), result
+    assert re.search(r"localhost.*(Connection refused|NewConnectionError)", result.output), (
+        f"the container's pip should have failed on devpi's localhost links\n{result}")
+    assert_nothing_left("a failing run", result.output)
+
+
+@pytest.mark.breaks("C1")
+def test_the_guides_command_without_a_flag_fails_c1_where_devpi_has_nothing_to_give(tmp_path, run_suite):
+    """The scenarios of the guide's command without PIP_TRUSTED_HOST or the host alias expect pip to fail; pip
+    fails there whatever devpi does. Where root/local has no private-package for a container (here: root/local
+    lost root/python-local) they fail too, on their precondition, instead of passing on pip's messages alone."""
+    copy = Deployment(BUNDLED).copy_with(tmp_path / "deployment", ONLY_PYPI)
+    result = run_suite(copy.source, C1_UNTRUSTED, C1_NO_ALIAS, "-v")
+
+    assert result.returncode == 1 and result.verdicts == {"C1": "BROKEN"}, result
+    for flag in ("PIP_TRUSTED_HOST", f"the {containers.LIMA_HOST} alias"):
+        assert re.search(rf"\[C1\] precondition: with {re.escape(flag)} given, a container in .* should read \S+ from devpi "
+                         rf"\(answer: (?!200)", result.output), f"no precondition failure for {flag}\n{result}"
     assert_nothing_left("a failing run", result.output)
 
 

@@ -26,6 +26,21 @@ from fixtures.devpi import DevpiServer
 
 PYPI_HOST = "pypi.example.test"  # .test: reserved, never resolvable on the internet
 ARTIFACTORY_HOST = "artifactory.example.test"
+NOT_APPLICABLE = "not applicable under this deployment"
+
+
+def pypi_passes_through(devpi: DevpiServer) -> bool:
+    """root/pypi's mirror_use_external_urls as devpi has it after the deployment's steps (devpi's default when
+    unset: False, it caches): True is the guide's "don't cache PyPI packages", False its cache note."""
+    return bool(devpi.api.index_config("root/pypi").get("mirror_use_external_urls", False))
+
+
+def not_applicable_without_pass_through(devpi: DevpiServer, why: str) -> None:
+    """Skip, saying why, where this deployment's root/pypi caches PyPI's files (the guide's cache note)."""
+    __tracebackhide__ = True
+    if not pypi_passes_through(devpi):
+        pytest.skip(f"{NOT_APPLICABLE}: root/pypi mirror_use_external_urls = False (the guide's cache-PyPI note; "
+                    f"root/pypi's own setting or devpi's default): {why}")
 
 
 @dataclass

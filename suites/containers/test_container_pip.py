@@ -26,10 +26,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from container_world import PYPI_HOST, named_world
+from container_world import PYPI_HOST, named_world, not_applicable_without_pass_through, pypi_passes_through
 
 from fixtures import containers
 from fixtures.catalogue import PRIVATE_PROJECT, PRIVATE_VERSION, PUBLIC_PROJECT
+
+
+def devpi_asked(world, since: int) -> list[str]:  # noqa: ANN001
+    """The requests devpi-server logged since `since` (its log's size then): `GET /root/local/+simple/...`."""
+    return re.findall(r"\[req\d+\] ((?:GET|HEAD) \S+)", world.devpi.log_tail(100000, since=since))
 
 
 def saved(run: containers.ContainerRun, project: str) -> str:
@@ -44,13 +49,13 @@ def saved(run: containers.ContainerRun, project: str) -> str:
 def test_pip_in_a_container_gets_the_hosts_files_on_and_off_the_vpn(world, container_engine, lima, tmp_path):
     """The guide's Rancher Desktop command, on the VPN and then off it: both packages, and the very files
     pip gets on the host. numpy reaches the container by a redirect from devpi's root/pypi to PyPI's own
-    URL (pass-through), so the container itself must reach PyPI; private-package comes from devpi's cache
-    once the intranet is gone."""
+    URL (pass-through), so the container itself must reach PyPI (under the guide's cache note devpi serves
+    its own copy instead); private-package comes from devpi's cache once the intranet is gone."""
     host = world.host_pip(tmp_path / "host-pip").download(PRIVATE_PROJECT, PUBLIC_PROJECT)
     assert host.ok, f"[C1] precondition: pip on the host cannot download through the deployment's pip.conf\n{host}"
     on_host = {f.filename: f.sha256 for f in host.files}
 
-    pypi_mark = world.pypi.log.mark()
+    pypi_mark, log_mark = world.pypi.log.mark(), world.devpi.log_size()
     on_vpn = containers.guide_download(container_engine, lima, world.port, tmp_path / "on-vpn",
                                        hosts=world.container_hosts(lima))
     assert on_vpn.ok, f"[C1] the guide's container command failed on the VPN, in {lima}\n{on_vpn}"
@@ -60,9 +65,22 @@ def test_pip_in_a_container_gets_the_hosts_files_on_and_off_the_vpn(world, conta
         f"[C1] the container's pip saved other files than pip on the host (name and sha256)\nhost: {on_host}\n{on_vpn}\n{host}")
     numpy = saved(on_vpn, PUBLIC_PROJECT)
     assert on_vpn.files[numpy] == world.pypi.sha256(numpy), f"[C1] the container's {numpy} differs from PyPI's\n{on_vpn}"
+    # pip prints "Looking in indexes" whoever answers: devpi's own log says it was asked, and for what.
+    asked = devpi_asked(world, log_mark)
+    for project in (PRIVATE_PROJECT, PUBLIC_PROJECT):
+        assert f"GET /root/local/+simple/{project}/" in asked, (
+            f"[C1] devpi was not asked for root/local's page of {project} while the container's pip downloaded it\n"
+            f"devpi was asked: {asked}\n{on_vpn}")
+    assert any(re.fullmatch(rf"GET /root/pypi/\+[ef]/\S*/{re.escape(numpy)}", line) for line in asked), (
+        f"[C1] devpi was not asked for root/pypi's {numpy} while the container's pip downloaded it\n"
+        f"devpi was asked: {asked}\n{on_vpn}")
     fetched = world.pypi.log.matching(rf"/packages/(?:.+/)?{re.escape(numpy)}$", since=pypi_mark)
-    assert fetched, (f"[C1] PyPI saw no request for {numpy} while the container downloaded it: root/pypi did not pass the "
-                     f"file through\nfake PyPI saw:\n{world.pypi.log.render(since=pypi_mark)}\n{on_vpn}")
+    if pypi_passes_through(world.devpi):
+        assert fetched, (f"[C1] PyPI saw no request for {numpy} while the container downloaded it: root/pypi did not pass "
+                         f"the file through\nfake PyPI saw:\n{world.pypi.log.render(since=pypi_mark)}\n{on_vpn}")
+    else:  # the guide's cache note: devpi kept the copy it fetched for pip on the host and serves it
+        assert not fetched, (f"[C1] root/pypi caches PyPI files (mirror_use_external_urls=False), yet PyPI saw the "
+                             f"container's download of {numpy} again\n{world.pypi.log.render(since=pypi_mark)}\n{on_vpn}")
 
     intranet_mark = world.artifactory.log.mark()
     with world.off_the_vpn():
@@ -87,7 +105,10 @@ def test_a_container_that_cannot_reach_pypi_gets_no_public_package(request, worl
     """root/pypi with mirror_use_external_urls=True answers a PyPI file with a redirect to PyPI's own URL.
     A container that reaches devpi but not PyPI (a VM without the host's internet, a proxy only the host
     uses) gets private packages and no public one. The guide's cache note (mirror_use_external_urls=False)
-    makes devpi fetch and serve the file itself: checked here with the deployment's own cache-PyPI step."""
+    makes devpi fetch and serve the file itself: checked here with the deployment's own cache-PyPI step.
+    A deployment that already caches PyPI's files has no such finding to show."""
+    not_applicable_without_pass_through(world.devpi, "devpi serves PyPI's files itself, so a container needs no way to "
+                                                     "PyPI of its own; this finding concerns pass-through only")
     cut = containers.guide_download(container_engine, lima, world.port, tmp_path / "no-pypi",
                                     hosts=world.container_hosts(lima, pypi=False))
     assert not cut.ok, (f"[C1] the container downloaded numpy without reaching {PYPI_HOST}: root/pypi no longer passes files "
@@ -116,11 +137,30 @@ def test_a_container_that_cannot_reach_pypi_gets_no_public_package(request, worl
             f"alone), at the cost of disk space for every PyPI file served.")
 
 
+def devpi_answers_the_container(world, engine, network, hosts: dict[str, str], missing: str) -> None:  # noqa: ANN001
+    """devpi, at the guide's URL, answers a container on `network` resolving `hosts` (what the guide's command has
+    with `missing` given), and logs the request: the command failed for want of `missing`, not of devpi."""
+    __tracebackhide__ = True
+    page = f"http://{containers.LIMA_HOST}:{world.port}/root/local/+simple/{PRIVATE_PROJECT}/"
+    mark = world.devpi.log_size()
+    answers, probe = containers.probe(engine, network, [page], hosts=hosts)
+    asked = devpi_asked(world, mark)
+    assert answers[page] == "200" and f"GET /root/local/+simple/{PRIVATE_PROJECT}/" in asked, (
+        f"[C1] precondition: with {missing} given, a container in {network} should read {page} from devpi (answer: "
+        f"{answers[page]}; devpi was asked: {asked}); the failure without {missing} then shows nothing of it\n{probe}\n"
+        f"--- devpi log ---\n{world.devpi.log_tail(30)}")
+
+
 @pytest.mark.promise("C1")
 def test_without_pip_trusted_host_the_guides_command_fails(world, container_engine, lima, tmp_path):
-    """devpi is plain http: without PIP_TRUSTED_HOST pip ignores the index and finds nothing."""
+    """devpi is plain http: without PIP_TRUSTED_HOST pip ignores the index and finds nothing. devpi is there to
+    ask all the while: a container on the same network, resolving the same names, reads root/local's page."""
+    mark = world.devpi.log_size()
     run = containers.guide_download(container_engine, lima, world.port, tmp_path / "untrusted",
                                     hosts=world.container_hosts(lima), trusted=False)
+    assert not [line for line in devpi_asked(world, mark) if "/+simple/" in line], (
+        f"[C1] pip said it ignores the untrusted index, yet devpi was asked: {devpi_asked(world, mark)}\n{run}")
+    devpi_answers_the_container(world, container_engine, lima, world.container_hosts(lima), "PIP_TRUSTED_HOST")
     assert not run.ok, f"[C1] pip downloaded from a plain-http index it was not told to trust\n{run}"
     ignored = f"The repository located at {containers.LIMA_HOST} is not a trusted or secure host and is being ignored"
     assert ignored in run.output, f"[C1] without PIP_TRUSTED_HOST pip should say it ignores the index: {ignored!r}\n{run}"
@@ -130,8 +170,10 @@ def test_without_pip_trusted_host_the_guides_command_fails(world, container_engi
 
 @pytest.mark.promise("C1")
 def test_without_the_host_alias_the_guides_command_fails(world, container_engine, lima, tmp_path, figure):
-    """A container where host.lima.internal does not resolve (another engine, another VM) cannot reach devpi."""
+    """A container where host.lima.internal does not resolve (another engine, another VM) cannot reach devpi,
+    which a container on the same network that does resolve the alias reaches."""
     run = containers.guide_download(container_engine, lima, world.port, tmp_path / "no-alias", hosts={})
+    devpi_answers_the_container(world, container_engine, lima, world.container_hosts(lima), f"the {containers.LIMA_HOST} alias")
     assert not run.ok, f"[C1] pip downloaded through {containers.LIMA_HOST} although the name does not resolve\n{run}"
     assert re.search(r"NewConnectionError\(.*Temporary failure in name resolution", run.output), (
         f"[C1] pip should say that it could not resolve {containers.LIMA_HOST}\n{run}")
