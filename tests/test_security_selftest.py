@@ -12,6 +12,7 @@ from fixtures.deployment import BUNDLED, Deployment
 pytestmark = pytest.mark.selftest
 
 
+@pytest.mark.breaks("X1")
 def test_a_root_local_open_to_anonymous_uploads_breaks_x1(tmp_path, run_suite):
     copy = Deployment(BUNDLED).copy_with(tmp_path / "deployment", (
         "configure.sh", "  title='Local: personal index'\n", "  title='Local: personal index' \\\n  acl_upload=:ANONYMOUS:\n"))
