@@ -43,7 +43,8 @@ def child_run(where: Path, devpi_prefix: Path, deployment: Path, args: Sequence[
     if misbehave:
         args = ["-p", "tests.misbehaving_upstreams", "--misbehave", misbehave, *args]
     report = where / "verdicts.json"
-    env = {**os.environ, "HOME": str(home or where / "home")}
+    # Not an xdist worker, whatever runs the self-test: pytest-benchmark would switch itself off in the child.
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST_")}, "HOME": str(home or where / "home")}
     command = suite_command(where, devpi_prefix, deployment, *args)
     started = time.monotonic()
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False)
