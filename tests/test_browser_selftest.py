@@ -22,7 +22,7 @@ BROWSER = "suites/clients/test_browser.py"
 @pytest.mark.parametrize(("squatter", "because"), [
     ("page", r"\[S5\] the page at \S+ does not show devpi's user root and its indexes"),
     ("old-devpi", r"\[S5\] a browser at \S+ shows JSON that is not this devpi-server's answer there"),
-])
+], ids=["a page of its own", "an older devpi's JSON"])
 def test_a_browser_meeting_another_program_at_the_services_url_breaks_s5(squatter, because, run_suite):
     if not browser.installed():
         pytest.skip("chromium is not installed: the S5 scenario would skip")
