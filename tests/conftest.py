@@ -21,7 +21,7 @@ Change = tuple[str, str, str]
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "breaks(promise): a breakage self-test: the copy it runs the suite on breaks PROMISE")
+    config.addinivalue_line("markers", "breaks(promise): this self-test runs the suite on a copy that breaks PROMISE and checks it is reported BROKEN")
 
 
 @pytest.fixture
@@ -43,7 +43,8 @@ def child_run(where: Path, devpi_prefix: Path, deployment: Path, args: Sequence[
     if misbehave:
         args = ["-p", "tests.misbehaving_upstreams", "--misbehave", misbehave, *args]
     report = where / "verdicts.json"
-    env = {**os.environ, "HOME": str(home or where / "home")}
+    # Not an xdist worker, whatever runs the self-test: pytest-benchmark would switch itself off in the child.
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST_")}, "HOME": str(home or where / "home")}
     command = suite_command(where, devpi_prefix, deployment, *args)
     started = time.monotonic()
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False)

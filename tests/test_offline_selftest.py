@@ -16,6 +16,7 @@ pytestmark = pytest.mark.selftest
 REFUSED = "refused and not comes_back"
 
 
+@pytest.mark.breaks("O1")
 def test_a_python_local_that_keeps_no_files_breaks_o1_with_a_readable_message(broken_copy, run_suite):
     copy = broken_copy("configure.sh", "  volatile=False\n", "  volatile=False \\\n  mirror_use_external_urls=True\n")
     result = run_suite(copy, "suites/offline", "-k", REFUSED)

@@ -22,6 +22,7 @@ COUNTEREXAMPLE = re.compile(r"(Falsifying example|Failing test case):")
 MINIMAL = re.compile(r"placed=\[\(\s*'0',(?:\s*#[^\n]*)?\s*'intranet',?\s*\)\]")
 
 
+@pytest.mark.breaks("R3")
 def test_the_property_test_fails_with_a_shrunk_counterexample_when_root_local_lacks_python_local(catalogue_runs):
     breakage = next(b for b in BREAKAGES if b.changes == (ONLY_PYPI,) and GREATEST in b.scenarios)
     result = catalogue_runs.run(**child_run_of(breakage))

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urldefrag, urljoin
 
 import pytest
 import requests
+from benchmark_support import BIG, CROWD_FILE_SIZE, CROWD_FILES, RELEASES
 
 from fake_upstreams import FakeUpstream
 from fixtures.api import http_session
@@ -27,15 +26,6 @@ from fixtures.devpi import DevpiServer, die_with_parent
 from fixtures.indexes import clone_root_local
 from fixtures.packages import Dist, PackageFactory
 from fixtures.plugin import installed_devpi_server, kept_install
-
-RELEASES = (1, 100, 1000)
-BIG = 50 * 10**6  # bytes
-CROWD_CLIENTS = 16
-CROWD_FILES = 32  # cached files the clients share
-CROWD_FILE_SIZE = 256 * 1024
-CROWD_REQUESTS_PER_CLIENT = 8
-# pip's Accept header: each server answers the simple page in the form it would give pip.
-PIP_ACCEPT = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01"
 
 
 @dataclass
@@ -113,29 +103,6 @@ def servers(catalogue: Catalogue, devpi_factory, deployment, devpi_server_versio
 def http() -> Iterator[requests.Session]:
     with http_session() as session:
         yield session
-
-
-def files_in(text: str, names: set[str]) -> set[str]:
-    """The filenames of `names` that a simple page (HTML or PEP 691 JSON) links."""
-    return {name for name in re.findall(r"[\w.!+-]+(?:\.whl|\.tar\.gz)", text) if name in names}
-
-
-def file_links(session: requests.Session, page_url: str) -> dict[str, str]:
-    """filename -> the absolute URL a client follows, from a simple page as pip reads it (HTML)."""
-    page = session.get(page_url, headers={"Accept": "text/html"}, timeout=60)
-    page.raise_for_status()
-    links = {}
-    for href in re.findall(r'href="([^"]+)"', page.text):
-        url = urldefrag(urljoin(page_url, href)).url
-        links[url.rsplit("/", 1)[-1]] = url
-    return links
-
-
-def download(session: requests.Session, url: str) -> int:
-    """GET `url` as pip does (redirects followed), reading the body; the bytes received."""
-    with session.get(url, stream=True, timeout=300) as answer:
-        answer.raise_for_status()
-        return sum(len(chunk) for chunk in answer.iter_content(1 << 20))
 
 
 class Crowd:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import statistics
 
 import pytest
-from conftest import CROWD_CLIENTS, CROWD_REQUESTS_PER_CLIENT, download, file_links
+from benchmark_support import CROWD_CLIENTS, CROWD_REQUESTS_PER_CLIENT, download, file_links
 
 from fixtures.benchmarks import SUBJECT, UPSTREAM, Contender, Measure
 

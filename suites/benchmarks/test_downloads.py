@@ -8,7 +8,7 @@ import hashlib
 import statistics
 
 import pytest
-from conftest import BIG, download, file_links
+from benchmark_support import BIG, download, file_links
 
 from fixtures.benchmarks import SUBJECT, UPSTREAM, Contender, Measure
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import statistics
 
 import pytest
-from conftest import PIP_ACCEPT, RELEASES, files_in
+from benchmark_support import PIP_ACCEPT, RELEASES, files_in
 
 from fixtures.benchmarks import SUBJECT, UPSTREAM, Contender, Measure
 

@@ -94,4 +94,4 @@ def test_a_container_on_a_routed_link_reaches_devpi_bound_as_deployed(devpi, con
             f"pip.conf says localhost. That exposes devpi to everything on the bridge, other containers and VMs included: with "
             f"the guide's root password 'root' (X2) anyone there can change every index and upload to root/local (X1), "
             f"over plain http. Never `--host 0.0.0.0`: it listens on every interface, reachable from the LAN and the VPN "
-            f"(X2 listens-beyond-loopback).")
+            f"(X2 fails on it).")

@@ -56,18 +56,27 @@ def test_a_login_survives_a_restart_of_the_service(make_devpi, finding, figure):
 @pytest.mark.promise("X2")
 @pytest.mark.finding("X2-listens-beyond-loopback")
 def test_the_service_listens_on_loopback_only(devpi, figure, finding):
-    """The guide gives no --host: devpi-server's default is localhost. Listening wider exposes the
-    service (and its root password) to the network; see C2 for what containers need."""
+    """The guide gives no --host: devpi-server's default is localhost. An address of the host's beyond
+    loopback (what C2's advice gives a routed container: the bridge's) exposes the service, and its root
+    password, to that network: the finding. Every interface at once (`--host 0.0.0.0`, `::`: the LAN, a VPN,
+    any network the machine joins later) is no known weak point of the guide but a worse one: X2 fails."""
     wrapper = psutil.Process(devpi.pid)
     addresses = sorted({conn.laddr.ip for proc in [wrapper, *wrapper.children(recursive=True)]
                         for conn in proc.net_connections(kind="inet") if conn.status == psutil.CONN_LISTEN})
     assert addresses, f"[X2] devpi-server (pid {devpi.pid} and children) listens on no address"
     figure("X2_listen_addresses", addresses, f"X2: devpi-server listens on {', '.join(addresses)}")
+    everywhere = [a for a in addresses if ipaddress.ip_address(a).is_unspecified]
+    assert not everywhere, (
+        f"[X2] devpi-server listens on {', '.join(everywhere)}, every interface of the host: reachable from any network "
+        f"the machine is on (LAN, VPN, a cafe's), over plain http, by anyone who tries root's password; its command "
+        f"line: {' '.join(devpi.settings.program_arguments())}. Bind it to loopback (the guide's default), or to "
+        "loopback and the one address a container needs (C2's advice), never 0.0.0.0")
     wide = [a for a in addresses if not ipaddress.ip_address(a).is_loopback]
     if wide:
         finding("X2-listens-beyond-loopback",
-                f"devpi-server listens on {', '.join(wide)}: reachable from other machines, over plain http, with the "
-                "guide's root password. Bind it to loopback (`--host 127.0.0.1` in the plist) unless containers need more.")
+                f"devpi-server listens on {', '.join(wide)}: reachable from other machines on that network, over plain "
+                "http, with the guide's root password. Bind it to loopback (`--host 127.0.0.1` in the plist) unless "
+                "containers need more.")
 
 
 @pytest.mark.promise("X2")
