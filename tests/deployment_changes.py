@@ -58,6 +58,10 @@ P1_PASS_THROUGH = CACHING + "test_pass_through.py::test_pypi_files_pass_through_
 P2_STORED = CACHING + "test_cached.py::test_intranet_file_is_stored_once_and_served_from_the_copy"
 P3_NOTE = CACHING + "test_cached.py::test_the_guides_note_caches_pypi_files_and_disk_grows_by_them"
 P4_HASH = CACHING + "test_integrity.py::test_bytes_not_matching_the_advertised_hash_never_reach_pip_as_good[{}]"
+REPORTED = "suites/reported/"
+NO_PROJECT_LIST_931 = REPORTED + "test_devpi_931_no_project_list.py::test_private_package_from_an_intranet_without_a_project_list"
+LOGIN_IN_MIRROR_URL_1006 = REPORTED + "test_devpi_1006_login_in_mirror_url.py::test_private_package_through_a_mirror_url_with_a_login"
+EXPIRY_AFTER_304_1044 = REPORTED + "test_devpi_1044_cache_expiry.py::test_a_304_from_the_intranet_starts_a_new_cache_expiry"
 S4_UPGRADE = "suites/upgrade/test_upgrade.py::test_the_guides_upgrade_keeps_configuration_cached_files_and_logins"
 # The rehearsal needs the version a user upgrades from: two kept installs, one patch release apart (in place works).
 S4_REHEARSAL = ("--upgrade-from", "6.19.3", "--devpi-server-version", "6.20.3")
@@ -273,9 +277,10 @@ SOUND_CHANGES = [
                 (O1_CACHED.format("hang"), O2_NEVER.format("hang"), O6_PROMPT.format("hang"), SMOKE_R1, SMOKE_R2)),
     SoundChange("advice: mirror_no_project_list=True on root/python-local (O7)", (OFFLINE_ADVICE["python-local-no-project-list"],),
                 (O7_LIST.format("intranet"), O2_NEVER.format("refused"), O6_PROMPT.format("refused"), NEITHER_LOOKED_UP,
-                 SMOKE_R1, SMOKE_R2)),
+                 NO_PROJECT_LIST_931, LOGIN_IN_MIRROR_URL_1006, SMOKE_R1, SMOKE_R2)),
     SoundChange("advice: a short mirror_cache_expiry on root/python-local (O7)", (OFFLINE_ADVICE["python-local-short-expiry"],),
-                (O4_EXPIRY, O7_LIST.format("intranet"), O1_CACHED.format("refused"), O6_PROMPT.format("refused"), SMOKE_R2)),
+                (O4_EXPIRY, O7_LIST.format("intranet"), O1_CACHED.format("refused"), O6_PROMPT.format("refused"),
+                 EXPIRY_AFTER_304_1044, SMOKE_R2)),
     SoundChange("advice: a persistent secret file (X2)", SECRET_FILE_ADVICE,
                 ("suites/security/test_weak_points.py::test_a_login_survives_a_restart_of_the_service",
                  "suites/security/test_access.py::test_without_the_root_password_nothing_can_be_changed[anonymous]",
