@@ -11,6 +11,17 @@ no promise may break (findings are fine). A suite that fails on one of these bla
 Changes are (script, text in the bundled script, its replacement), applied by Deployment.copy_with.
 Each entry names the scenarios its child run selects (node ids under suites/): a run of the whole
 suite per entry would cost an hour; the scenarios chosen are those that can notice the change.
+
+Settings a sound change changes, and the scenarios that read them. A scenario whose precondition or
+expectation depends on a deployment setting reads it as devpi applies it (fixtures/effective.py,
+`effective_setting`) and declares it: `@pytest.mark.reads_setting("mirror_no_project_list")` (the fixture
+refuses an undeclared one). Where the value makes the scenario moot it skips, "not applicable under this
+deployment: <index> <setting> = <value> (<why>)" (`not_applicable`). Each SoundChange names the settings it
+changes (`settings`, devpi's names: an index key, or a devpi-server option with underscores), and
+tests/test_sound_change_coverage.py checks that its `scenarios` include every scenario declaring one of
+them (any parametrization of it) and that each named setting appears in the change's text. Its
+`not_applicable` names the scenarios (node ids; or promises, all of whose scenarios may skip) that skip
+under it: the self-test then requires them skipped with that reason, and every other scenario judged.
 """
 
 from __future__ import annotations
@@ -51,6 +62,7 @@ O4_BACK = (OFFLINE + "test_offline_new_releases.py::"
            "test_when_the_intranet_comes_back_new_releases_are_picked_up_and_nothing_cached_is_lost[{}]")
 O5_OUTAGE = OFFLINE + "test_offline_pypi_gone.py::test_a_pypi_outage_fails_public_packages_clearly_and_spares_private_ones[{}]"
 O6_PROMPT = OFFLINE + "test_offline_public_latency.py::test_public_packages_install_promptly_while_the_intranet_is_gone[{}]"
+O6_ADVICE = OFFLINE + "test_offline_public_latency.py::test_a_shorter_request_timeout_bounds_the_latency"
 O7_LIST = (OFFLINE + "test_offline_new_projects.py::"
            "test_a_new_project_becomes_installable_once_devpi_reads_the_project_list_again[{}]")
 CACHING = "suites/caching/"
@@ -231,7 +243,8 @@ class SoundChange:
     known_broken: frozenset[str] = frozenset()
     defect: str = ""
     not_reproduced: tuple[str, ...] = ()  # findings the change answers: the run must report them "not reproduced"
-    not_applicable: tuple[str, ...] = ()  # promises the change makes moot: their scenarios skip, saying why
+    not_applicable: tuple[str, ...] = ()  # scenarios (or promises) the change makes moot: they skip, saying why
+    settings: tuple[str, ...] = ()  # the settings it changes: every scenario reading one is in `scenarios`
 
     @property
     def marks(self) -> tuple[pytest.MarkDecorator, ...]:
@@ -267,25 +280,28 @@ SOUND_CHANGES = [
                 not_reproduced=("X2-guide-root-password",)),
     SoundChange("another title for root/local", (("configure.sh", "title='Local: personal index'",
                                                   "title='Team index: intranet first, then PyPI'"),),
-                (SMOKE_R1, SMOKE_R2, SMOKE_O1, SAME_FILE)),
+                (SMOKE_R1, SMOKE_R2, SMOKE_O1, SAME_FILE), settings=("title",)),
     # The guide's own note: P1 (pass-through) no longer applies and is skipped; O5 gets numpy from devpi's copy.
     SoundChange("the guide's cache-PyPI note in configure.sh", NOTE_IN_CONFIGURE,
                 (SMOKE_R1, P1_PASS_THROUGH, P3_NOTE, P4_HASH.format("pypi"), O5_OUTAGE.format("refuse")),
-                not_applicable=("P1",)),
+                not_applicable=(P1_PASS_THROUGH,), settings=("mirror_use_external_urls",)),
     # The suites' own advice, taken as their findings give it.
+    # No `settings`: the offline scenarios read request_timeout only to scale their time bounds, and declaring it
+    # would put O3, O4 and O7 (several minutes) into this run as well.
     SoundChange("advice: devpi-server --request-timeout (O6)", (OFFLINE_ADVICE["request-timeout"],),
                 (O1_CACHED.format("hang"), O2_NEVER.format("hang"), O6_PROMPT.format("hang"), SMOKE_R1, SMOKE_R2)),
     SoundChange("advice: mirror_no_project_list=True on root/python-local (O7)", (OFFLINE_ADVICE["python-local-no-project-list"],),
                 (O7_LIST.format("intranet"), O2_NEVER.format("refused"), O6_PROMPT.format("refused"), NEITHER_LOOKED_UP,
-                 NO_PROJECT_LIST_931, LOGIN_IN_MIRROR_URL_1006, SMOKE_R1, SMOKE_R2)),
+                 O6_ADVICE, NO_PROJECT_LIST_931, LOGIN_IN_MIRROR_URL_1006, SMOKE_R1, SMOKE_R2),
+                not_applicable=(NO_PROJECT_LIST_931, LOGIN_IN_MIRROR_URL_1006), settings=("mirror_no_project_list",)),
     SoundChange("advice: a short mirror_cache_expiry on root/python-local (O7)", (OFFLINE_ADVICE["python-local-short-expiry"],),
                 (O4_EXPIRY, O7_LIST.format("intranet"), O1_CACHED.format("refused"), O6_PROMPT.format("refused"),
-                 EXPIRY_AFTER_304_1044, SMOKE_R2)),
+                 O6_ADVICE, EXPIRY_AFTER_304_1044, SMOKE_R2), settings=("mirror_cache_expiry",)),
     SoundChange("advice: a persistent secret file (X2)", SECRET_FILE_ADVICE,
                 ("suites/security/test_weak_points.py::test_a_login_survives_a_restart_of_the_service",
                  "suites/security/test_access.py::test_without_the_root_password_nothing_can_be_changed[anonymous]",
                  SMOKE_R1, SMOKE_R2),
-                not_reproduced=("X2-tokens-die-at-restart",)),
+                not_reproduced=("X2-tokens-die-at-restart",), settings=("secretfile",)),
 ]
 
 

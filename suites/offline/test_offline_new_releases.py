@@ -27,6 +27,7 @@ EXPIRY_MARGIN = 0.5  # seconds between the fake logging devpi's read and devpi s
 
 
 @pytest.mark.promise("O4")
+@pytest.mark.reads_setting("mirror_cache_expiry")
 def test_a_new_release_becomes_installable_once_the_cache_expiry_has_passed(devpi, devpi_settings, fresh_local,
                                                                             fake_artifactory, pip_client, packages,
                                                                             project_name, figure, watch):
