@@ -286,10 +286,11 @@ SOUND_CHANGES = [
                 (SMOKE_R1, P1_PASS_THROUGH, P3_NOTE, P4_HASH.format("pypi"), O5_OUTAGE.format("refuse")),
                 not_applicable=(P1_PASS_THROUGH,), settings=("mirror_use_external_urls",)),
     # The suites' own advice, taken as their findings give it.
-    # No `settings`: the offline scenarios read request_timeout only to scale their time bounds, and declaring it
-    # would put O3, O4 and O7 (several minutes) into this run as well.
+    # The offline scenarios' time bounds scale with the request timeout: each that reads it runs here.
     SoundChange("advice: devpi-server --request-timeout (O6)", (OFFLINE_ADVICE["request-timeout"],),
-                (O1_CACHED.format("hang"), O2_NEVER.format("hang"), O6_PROMPT.format("hang"), SMOKE_R1, SMOKE_R2)),
+                (O1_CACHED.format("hang"), O2_NEVER.format("hang"), O6_PROMPT.format("hang"), O6_ADVICE, O3_RESTART,
+                 O4_EXPIRY, O4_BACK.format("hang"), O7_LIST.format("intranet"), SMOKE_R1, SMOKE_R2),
+                settings=("request_timeout",)),
     SoundChange("advice: mirror_no_project_list=True on root/python-local (O7)", (OFFLINE_ADVICE["python-local-no-project-list"],),
                 (O7_LIST.format("intranet"), O2_NEVER.format("refused"), O6_PROMPT.format("refused"), NEITHER_LOOKED_UP,
                  O6_ADVICE, NO_PROJECT_LIST_931, LOGIN_IN_MIRROR_URL_1006, SMOKE_R1, SMOKE_R2),
