@@ -11,6 +11,17 @@ no promise may break (findings are fine). A suite that fails on one of these bla
 Changes are (script, text in the bundled script, its replacement), applied by Deployment.copy_with.
 Each entry names the scenarios its child run selects (node ids under suites/): a run of the whole
 suite per entry would cost an hour; the scenarios chosen are those that can notice the change.
+
+Settings a sound change changes, and the scenarios that read them. A scenario whose precondition or
+expectation depends on a deployment setting reads it as devpi applies it (fixtures/effective.py,
+`effective_setting`) and declares it: `@pytest.mark.reads_setting("mirror_no_project_list")` (the fixture
+refuses an undeclared one). Where the value makes the scenario moot it skips, "not applicable under this
+deployment: <index> <setting> = <value> (<why>)" (`not_applicable`). Each SoundChange names the settings it
+changes (`settings`, devpi's names: an index key, or a devpi-server option with underscores), and
+tests/test_sound_change_coverage.py checks that its `scenarios` include every scenario declaring one of
+them (any parametrization of it) and that each named setting appears in the change's text. Its
+`not_applicable` names the scenarios (node ids; or promises, all of whose scenarios may skip) that skip
+under it: the self-test then requires them skipped with that reason, and every other scenario judged.
 """
 
 from __future__ import annotations
@@ -51,6 +62,7 @@ O4_BACK = (OFFLINE + "test_offline_new_releases.py::"
            "test_when_the_intranet_comes_back_new_releases_are_picked_up_and_nothing_cached_is_lost[{}]")
 O5_OUTAGE = OFFLINE + "test_offline_pypi_gone.py::test_a_pypi_outage_fails_public_packages_clearly_and_spares_private_ones[{}]"
 O6_PROMPT = OFFLINE + "test_offline_public_latency.py::test_public_packages_install_promptly_while_the_intranet_is_gone[{}]"
+O6_ADVICE = OFFLINE + "test_offline_public_latency.py::test_a_shorter_request_timeout_bounds_the_latency"
 O7_LIST = (OFFLINE + "test_offline_new_projects.py::"
            "test_a_new_project_becomes_installable_once_devpi_reads_the_project_list_again[{}]")
 CACHING = "suites/caching/"
@@ -64,6 +76,10 @@ C1_NO_PYPI = CONTAINERS + "test_container_pip.py::test_a_container_that_cannot_r
 B1_CROWD = "suites/benchmarks/test_crowd.py::test_sixteen_clients_at_once"
 # The benchmarks run only when asked, and one timed round is enough to see who served the files.
 B1_ONE_ROUND = ("--benchmarks", "--benchmark-rounds", "1")
+REPORTED = "suites/reported/"
+NO_PROJECT_LIST_931 = REPORTED + "test_devpi_931_no_project_list.py::test_private_package_from_an_intranet_without_a_project_list"
+LOGIN_IN_MIRROR_URL_1006 = REPORTED + "test_devpi_1006_login_in_mirror_url.py::test_private_package_through_a_mirror_url_with_a_login"
+EXPIRY_AFTER_304_1044 = REPORTED + "test_devpi_1044_cache_expiry.py::test_a_304_from_the_intranet_starts_a_new_cache_expiry"
 S4_UPGRADE = "suites/upgrade/test_upgrade.py::test_the_guides_upgrade_keeps_configuration_cached_files_and_logins"
 # The rehearsal needs the version a user upgrades from: two kept installs, one patch release apart (in place works).
 S4_REHEARSAL = ("--upgrade-from", "6.19.3", "--devpi-server-version", "6.20.3")
@@ -238,7 +254,8 @@ class SoundChange:
     known_broken: frozenset[str] = frozenset()
     defect: str = ""
     not_reproduced: tuple[str, ...] = ()  # findings the change answers: the run must report them "not reproduced"
-    not_applicable: tuple[str, ...] = ()  # promises the change makes moot: their scenarios skip, saying why
+    not_applicable: tuple[str, ...] = ()  # scenarios (or promises) the change makes moot: they skip, saying why
+    settings: tuple[str, ...] = ()  # the settings it changes: every scenario reading one is in `scenarios`
 
     @property
     def marks(self) -> tuple[pytest.MarkDecorator, ...]:
@@ -283,26 +300,31 @@ SOUND_CHANGES = [
                 not_reproduced=("X2-guide-root-password",)),
     SoundChange("another title for root/local", (("configure.sh", "title='Local: personal index'",
                                                   "title='Team index: intranet first, then PyPI'"),),
-                (SMOKE_R1, SMOKE_R2, SMOKE_O1, SAME_FILE)),
+                (SMOKE_R1, SMOKE_R2, SMOKE_O1, SAME_FILE), settings=("title",)),
     # The guide's own note: P1 (pass-through) no longer applies and is skipped; O5 gets numpy from devpi's copy;
     # a container gets numpy from devpi too (C1), and the container-needs-PyPI finding does not apply.
     SoundChange("the guide's cache-PyPI note in configure.sh", NOTE_IN_CONFIGURE,
                 (SMOKE_R1, P1_PASS_THROUGH, P3_NOTE, P4_HASH.format("pypi"), O5_OUTAGE.format("refuse"),
                  *_where_containers_run(C1_GUIDE, C1_NO_PYPI)),
-                not_applicable=("P1",)),
+                not_applicable=(P1_PASS_THROUGH, *_where_containers_run(C1_NO_PYPI)), settings=("mirror_use_external_urls",)),
     # The suites' own advice, taken as their findings give it.
+    # The offline scenarios' time bounds scale with the request timeout: each that reads it runs here.
     SoundChange("advice: devpi-server --request-timeout (O6)", (OFFLINE_ADVICE["request-timeout"],),
-                (O1_CACHED.format("hang"), O2_NEVER.format("hang"), O6_PROMPT.format("hang"), SMOKE_R1, SMOKE_R2)),
+                (O1_CACHED.format("hang"), O2_NEVER.format("hang"), O6_PROMPT.format("hang"), O6_ADVICE, O3_RESTART,
+                 O4_EXPIRY, O4_BACK.format("hang"), O7_LIST.format("intranet"), SMOKE_R1, SMOKE_R2),
+                settings=("request_timeout",)),
     SoundChange("advice: mirror_no_project_list=True on root/python-local (O7)", (OFFLINE_ADVICE["python-local-no-project-list"],),
                 (O7_LIST.format("intranet"), O2_NEVER.format("refused"), O6_PROMPT.format("refused"), NEITHER_LOOKED_UP,
-                 SMOKE_R1, SMOKE_R2)),
+                 O6_ADVICE, NO_PROJECT_LIST_931, LOGIN_IN_MIRROR_URL_1006, SMOKE_R1, SMOKE_R2),
+                not_applicable=(NO_PROJECT_LIST_931, LOGIN_IN_MIRROR_URL_1006), settings=("mirror_no_project_list",)),
     SoundChange("advice: a short mirror_cache_expiry on root/python-local (O7)", (OFFLINE_ADVICE["python-local-short-expiry"],),
-                (O4_EXPIRY, O7_LIST.format("intranet"), O1_CACHED.format("refused"), O6_PROMPT.format("refused"), SMOKE_R2)),
+                (O4_EXPIRY, O7_LIST.format("intranet"), O1_CACHED.format("refused"), O6_PROMPT.format("refused"),
+                 O6_ADVICE, EXPIRY_AFTER_304_1044, SMOKE_R2), settings=("mirror_cache_expiry",)),
     SoundChange("advice: a persistent secret file (X2)", SECRET_FILE_ADVICE,
                 ("suites/security/test_weak_points.py::test_a_login_survives_a_restart_of_the_service",
                  "suites/security/test_access.py::test_without_the_root_password_nothing_can_be_changed[anonymous]",
                  SMOKE_R1, SMOKE_R2),
-                not_reproduced=("X2-tokens-die-at-restart",)),
+                not_reproduced=("X2-tokens-die-at-restart",), settings=("secretfile",)),
 ]
 
 

@@ -50,6 +50,7 @@ def test_intranet_file_is_stored_once_and_served_from_the_copy(
 
 
 @pytest.mark.promise("P3")
+@pytest.mark.reads_setting("mirror_use_external_urls")
 def test_the_guides_note_caches_pypi_files_and_disk_grows_by_them(make_devpi, fake_pypi, pip_client, http, file_request):
     """The guide's note, run as the deployment's own step (cache-pypi.sh): PyPI's numpy is then
     stored under root/pypi byte for byte, a second download does not reach PyPI, and the server

@@ -11,16 +11,17 @@ import pytest
 
 from fixtures import disk
 from fixtures.catalogue import PUBLIC_PROJECT
+from fixtures.effective import not_applicable
 
 
 @pytest.mark.promise("P1")
-def test_pypi_files_pass_through_and_are_never_stored(devpi, fake_pypi, pip_client, http, file_request):
+@pytest.mark.reads_setting("mirror_use_external_urls")
+def test_pypi_files_pass_through_and_are_never_stored(devpi, fake_pypi, pip_client, http, file_request, effective_setting):
     """"don't cache PyPI packages": pip's numpy comes from PyPI on every download, through a
     302 from devpi's +f URL to PyPI's own file URL, and devpi's server directory never holds it.
     A user learns that PyPI packages need PyPI each time (and take no disk space)."""
-    if not devpi.api.index_config("root/pypi").get("mirror_use_external_urls", False):
-        pytest.skip("root/pypi caches PyPI files (mirror_use_external_urls=False: the guide's cache-PyPI note), so the "
-                    "pass-through promise does not apply to this deployment; P3 checks the note")
+    if not (setting := effective_setting("root/pypi", "mirror_use_external_urls")).value:
+        not_applicable(setting, "root/pypi caches PyPI files, the guide's cache-PyPI note; P3 checks the note")
     mark = fake_pypi.log.mark()
     first = pip_client.download(PUBLIC_PROJECT, args=("--prefer-binary",))
     assert first.ok, f"[P1] precondition: pip could not download {PUBLIC_PROJECT} through root/local\n{first}"

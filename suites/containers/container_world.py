@@ -23,24 +23,24 @@ from fake_upstreams import ARTIFACTORY_PREFIX, FakeUpstream
 from fixtures import containers, hosts
 from fixtures.clients import PipClient
 from fixtures.devpi import DevpiServer
+from fixtures.effective import not_applicable, read_setting
 
 PYPI_HOST = "pypi.example.test"  # .test: reserved, never resolvable on the internet
 ARTIFACTORY_HOST = "artifactory.example.test"
-NOT_APPLICABLE = "not applicable under this deployment"
 
 
 def pypi_passes_through(devpi: DevpiServer) -> bool:
-    """root/pypi's mirror_use_external_urls as devpi has it after the deployment's steps (devpi's default when
-    unset: False, it caches): True is the guide's "don't cache PyPI packages", False its cache note."""
-    return bool(devpi.api.index_config("root/pypi").get("mirror_use_external_urls", False))
+    """root/pypi's mirror_use_external_urls as devpi applies it after the deployment's steps: True is the guide's
+    "don't cache PyPI packages", False its cache note."""
+    return bool(read_setting(devpi, "root/pypi", "mirror_use_external_urls").value)
 
 
 def not_applicable_without_pass_through(devpi: DevpiServer, why: str) -> None:
     """Skip, saying why, where this deployment's root/pypi caches PyPI's files (the guide's cache note)."""
     __tracebackhide__ = True
-    if not pypi_passes_through(devpi):
-        pytest.skip(f"{NOT_APPLICABLE}: root/pypi mirror_use_external_urls = False (the guide's cache-PyPI note; "
-                    f"root/pypi's own setting or devpi's default): {why}")
+    setting = read_setting(devpi, "root/pypi", "mirror_use_external_urls")
+    if not setting.value:
+        not_applicable(setting, f"the guide's cache-PyPI note: {why}")
 
 
 @dataclass

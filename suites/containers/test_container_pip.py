@@ -45,6 +45,7 @@ def saved(run: containers.ContainerRun, project: str) -> str:
     return found[0]
 
 
+@pytest.mark.reads_setting("mirror_use_external_urls")
 @pytest.mark.promise("C1")
 def test_pip_in_a_container_gets_the_hosts_files_on_and_off_the_vpn(world, container_engine, lima, tmp_path):
     """The guide's Rancher Desktop command, on the VPN and then off it: both packages, and the very files
@@ -98,6 +99,7 @@ def test_pip_in_a_container_gets_the_hosts_files_on_and_off_the_vpn(world, conta
         f"on the VPN and on the host: {on_host}\n{off_vpn}")
 
 
+@pytest.mark.reads_setting("mirror_use_external_urls")
 @pytest.mark.promise("C1")
 @pytest.mark.finding("C1-container-needs-pypi")
 def test_a_container_that_cannot_reach_pypi_gets_no_public_package(request, world, container_engine, lima, tmp_path,

@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import re
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -34,6 +32,7 @@ from fake_upstreams import ARTIFACTORY_PREFIX, FakeUpstream, Mode
 from fake_upstreams import fake_artifactory as fake_artifactory_upstream
 from fixtures import hosts, netns
 from fixtures.devpi import DevpiServer
+from fixtures.effective import ServerOptions, read_setting, server_options  # noqa: F401  (the offline suite's names)
 from fixtures.indexes import IndexClone, clone_root_local
 
 ARTIFACTORY_HOST = "artifactory.example.test"  # .test: reserved, never resolvable on the internet
@@ -41,51 +40,20 @@ PYTHON_LOCAL = "root/python-local"
 PYPI = "root/pypi"
 
 
-# -- devpi's own settings, read the way devpi reads them ----------------------------------------------
-
-_OPTIONS = """
-import json, sys
-from devpi_server.config import get_pluginmanager, parseoptions
-args = parseoptions(get_pluginmanager(), sys.argv[1:]).args
-print(json.dumps({"request_timeout": args.request_timeout, "mirror_cache_expiry": args.mirror_cache_expiry}))
-"""
-
-
-@dataclass(frozen=True)
-class ServerOptions:
-    """devpi-server's options as devpi itself parses the plist's ProgramArguments (and any
-    DEVPISERVER_* variable or config file the service would see)."""
-
-    request_timeout: int  # --request-timeout: every upstream request of a mirror (config.py, default 5)
-    mirror_cache_expiry: int  # --mirror-cache-expiry: mirrors without their own mirror_cache_expiry (default 1800)
-
-
-_options: dict[Path, ServerOptions] = {}
-
-
-def server_options(server: DevpiServer) -> ServerOptions:
-    if server.serverdir in _options:
-        return _options[server.serverdir]
-    program = server.settings.program_arguments()  # [wrapper, .../bin/devpi-server, options...]
-    python = str(Path(program[1]).parent / "python")
-    done = subprocess.run([python, "-c", _OPTIONS, *program[1:]], env=server.settings.env(), capture_output=True,
-                          text=True, timeout=60, check=True)
-    options = _options[server.serverdir] = ServerOptions(**json.loads(done.stdout.strip().splitlines()[-1]))
-    return options
+# -- devpi's own settings, read the way devpi reads them (fixtures/effective.py) ------------------------------
 
 
 def cache_expiry(server: DevpiServer, index: str, options: ServerOptions) -> tuple[int, str]:
-    """The mirror_cache_expiry in force for `index`, and where it comes from."""
-    own = server.api.index_config(index).get("mirror_cache_expiry")
-    if own is not None:
-        return int(own), f"{index}'s mirror_cache_expiry"
-    return options.mirror_cache_expiry, f"devpi-server's --mirror-cache-expiry ({index} sets none)"
+    """The mirror_cache_expiry in force for `index`, and where it comes from (`options` are `server`'s, which
+    fixtures/effective.py reads itself)."""
+    setting = read_setting(server, index, "mirror_cache_expiry")
+    return int(setting.value), setting.source
 
 
 def no_project_list(server: DevpiServer, index: str) -> bool:
     """mirror_no_project_list on `index`: devpi never reads the upstream's project list and asks for a
     project's page instead (mirror.py `has_project_perstage` answers "unknown" for a name it never saw)."""
-    return bool(server.api.index_config(index).get("mirror_no_project_list", False))
+    return bool(read_setting(server, index, "mirror_no_project_list").value)
 
 
 # -- the intranet and the ways it can be gone --------------------------------------------------------------

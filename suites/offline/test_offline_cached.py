@@ -33,6 +33,7 @@ from offline_intranets import PYTHON_LOCAL, WAYS, cache_expiry
 
 @pytest.mark.promise("O1")
 @pytest.mark.parametrize("intranet", WAYS, indirect=True)
+@pytest.mark.reads_setting("mirror_cache_expiry", "request_timeout")
 def test_a_private_package_fetched_once_is_served_while_the_intranet_is_gone(intranet, pip_client, packages,
                                                                               project_name, figure, watch):
     """The user downloaded a private package while on the intranet, then lost it: pip must get the

@@ -26,6 +26,7 @@ from fixtures.clients import PipClient
 
 @pytest.mark.promise("O2")
 @pytest.mark.parametrize("intranet", WAYS, indirect=True)
+@pytest.mark.reads_setting("request_timeout")
 def test_a_private_package_never_fetched_is_not_found_and_public_ones_still_install(
         intranet, pip_client, packages, project_name, fake_pypi, devpi_settings, tmp_path, figure, watch):
     """A user who used the intranet before (devpi read its project list) but never downloaded this

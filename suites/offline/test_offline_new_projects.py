@@ -60,6 +60,7 @@ def advice(where: str, mirror: str) -> str:
 @pytest.mark.promise("O7")
 @pytest.mark.finding("O7-new-project-delay")
 @pytest.mark.parametrize("where", list(UPSTREAMS))
+@pytest.mark.reads_setting("mirror_cache_expiry", "mirror_no_project_list", "request_timeout")
 def test_a_new_project_becomes_installable_once_devpi_reads_the_project_list_again(
         where, request, devpi, devpi_settings, fresh_local, pip_client, packages, project_name, figure, watch, finding):
     """A colleague creates a new project on the intranet (then: a new project appears on PyPI) after the

@@ -27,6 +27,7 @@ EXPIRY_MARGIN = 0.5  # seconds between the fake logging devpi's read and devpi s
 
 
 @pytest.mark.promise("O4")
+@pytest.mark.reads_setting("mirror_cache_expiry", "request_timeout")
 def test_a_new_release_becomes_installable_once_the_cache_expiry_has_passed(devpi, devpi_settings, fresh_local,
                                                                             fake_artifactory, pip_client, packages,
                                                                             project_name, figure, watch):
@@ -102,6 +103,7 @@ def test_a_new_release_becomes_installable_once_the_cache_expiry_has_passed(devp
 
 @pytest.mark.promise("O4", "O1")
 @pytest.mark.parametrize("intranet", WAYS, indirect=True)
+@pytest.mark.reads_setting("request_timeout")
 def test_when_the_intranet_comes_back_new_releases_are_picked_up_and_nothing_cached_is_lost(
         intranet, pip_client, packages, project_name, figure, watch):
     """Back on the intranet after an outage during which a new release was published there: the new

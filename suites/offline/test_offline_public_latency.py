@@ -88,6 +88,7 @@ def cost_explained(latency: Latency) -> str:
 @pytest.mark.finding("O6-latency-off-vpn")
 @pytest.mark.usefixtures("pip_on_pypi")
 @pytest.mark.parametrize("intranet", WAYS, indirect=True)
+@pytest.mark.reads_setting("mirror_cache_expiry", "mirror_no_project_list", "request_timeout")
 def test_public_packages_install_promptly_while_the_intranet_is_gone(intranet, pip_client, fake_pypi, public_batch,
                                                                     request, figure, record_property, watch, finding):
     """The guide: "Even if the intranet is not available, the result is the same: numpy is not found"
@@ -130,6 +131,7 @@ def test_public_packages_install_promptly_while_the_intranet_is_gone(intranet, p
 
 @pytest.mark.promise("O6")
 @pytest.mark.usefixtures("pip_on_pypi")
+@pytest.mark.reads_setting("mirror_cache_expiry", "mirror_no_project_list", "request_timeout")
 def test_a_shorter_request_timeout_bounds_the_latency(request, deployment, make_devpi, fake_pypi, pip_client,
                                                       public_batch, tmp_path, figure, record_property, watch):
     """The advice, shown: a copy of the deployment with the advised change (offline_advice.ADVICE

@@ -31,9 +31,10 @@ PYPI_WAYS = {Mode.REFUSE: "PyPI refuses connections", Mode.ERROR_5XX: "PyPI answ
 
 @pytest.mark.promise("O5")
 @pytest.mark.parametrize("mode", list(PYPI_WAYS), ids=[m.value for m in PYPI_WAYS])
+@pytest.mark.reads_setting("mirror_use_external_urls")
 def test_a_pypi_outage_fails_public_packages_clearly_and_spares_private_ones(mode, devpi, fresh_local, fake_pypi,
                                                                             fake_artifactory, pip_client, packages,
-                                                                            project_name, watch, figure):
+                                                                            project_name, watch, figure, effective_setting):
     """With the intranet up and PyPI gone, `pip download numpy` fails with an error that names numpy
     and what went wrong (no PyPI copy exists: pass-through), while a private package downloaded
     before still comes, same file, from root/python-local."""
@@ -54,7 +55,7 @@ def test_a_pypi_outage_fails_public_packages_clearly_and_spares_private_ones(mod
     assert_served_same_file("O5", situation, private, private_online.file(name), bound=10.0,
                             bound_why="pip's own work; devpi keeps PyPI's project list and does not ask for it")
     assert private.file(name).served_by == fresh_local.clone_of(PYTHON_LOCAL), f"[O5] {situation}\n{private}"
-    if not devpi.api.index_config(fresh_local.clone_of(PYPI)).get("mirror_use_external_urls", False):
+    if not effective_setting(PYPI, "mirror_use_external_urls").value:  # fresh_local's clone has the same
         # The guide's cache-PyPI note: devpi kept PyPI's file, so the outage costs the user nothing for it.
         assert_served_same_file("O5", f"{situation}, root/pypi caching (the guide's note)", public,
                                 public_online.file(PUBLIC_PROJECT), bound=10.0, bound_why="pip's own work, from devpi's copy")

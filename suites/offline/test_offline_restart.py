@@ -19,6 +19,7 @@ from fake_upstreams import Mode
 
 
 @pytest.mark.promise("O3")
+@pytest.mark.reads_setting("request_timeout")
 def test_the_cached_copy_survives_a_restart_while_the_intranet_is_gone(make_devpi, fake_artifactory, pip_client,
                                                                        packages, project_name, figure):
     """A user downloaded a private package, went off the intranet, and the service restarted (through

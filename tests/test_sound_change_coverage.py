@@ -1,0 +1,90 @@
+"""A sound change is run on every scenario that reads a setting it changes (tests/deployment_changes.py's
+docstring): scenarios declare what they read with @pytest.mark.reads_setting, found here by a scan of
+suites/ (no child run, no devpi)."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import re
+from pathlib import Path
+
+from deployment_changes import SOUND_CHANGES, SoundChange
+from suite_runs import ROOT
+
+SUITES = ROOT / "suites"
+
+
+def _reads_setting(decorator: ast.expr) -> list[str] | None:
+    """The setting names of a `@pytest.mark.reads_setting("a", ...)` decorator, else None."""
+    if isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute) and decorator.func.attr == "reads_setting":
+        return [arg.value for arg in decorator.args if isinstance(arg, ast.Constant) and isinstance(arg.value, str)]
+    return None
+
+
+def scenarios_reading(root: Path = SUITES) -> dict[str, set[str]]:
+    """Each scenario (path::function, or path::Class::function) under `root` -> the settings it declares."""
+    found: dict[str, set[str]] = {}
+    for path in sorted(root.rglob("test_*.py")):
+        tree = ast.parse(path.read_text(), str(path))
+        prefix = path.relative_to(ROOT).as_posix()
+        stack = [(prefix, node) for node in tree.body]
+        while stack:
+            where, node = stack.pop()
+            if isinstance(node, ast.ClassDef):
+                stack.extend((f"{where}::{node.name}", child) for child in node.body)
+            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                for decorator in node.decorator_list:
+                    if (names := _reads_setting(decorator)) is not None:
+                        found.setdefault(f"{where}::{node.name}", set()).update(names)
+    return found
+
+
+def selects(change: SoundChange, scenario: str) -> bool:
+    """A node id, a parametrization of it, or a folder or file holding it."""
+    return any(s.split("[", 1)[0] == scenario or ("::" not in s and scenario.startswith(s)) for s in change.scenarios)
+
+
+def test_every_reads_setting_marker_is_seen_by_the_scan():
+    declared = scenarios_reading()
+    written = sum(len(re.findall(r"mark\.reads_setting\(", p.read_text())) for p in SUITES.rglob("*.py"))
+    seen = sum(1 for path in SUITES.rglob("test_*.py") for node in ast.walk(ast.parse(path.read_text()))
+               if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) for d in node.decorator_list if _reads_setting(d) is not None)
+    assert declared and seen == written, (
+        f"suites/ has {written} reads_setting markers, the scan sees {seen} on test functions: declare them as a decorator "
+        f"of the scenario (not in pytestmark, a variable or a helper module), or teach scenarios_reading the new form")
+
+
+def left_out(change: SoundChange, readers: dict[str, set[str]]) -> list[str]:
+    """The scenarios reading a setting `change` changes that its run does not select."""
+    return sorted(scenario for scenario, names in readers.items() if names & set(change.settings) and not selects(change, scenario))
+
+
+def test_each_sound_change_runs_every_scenario_reading_a_setting_it_changes():
+    readers = scenarios_reading()
+    missing = {change.name: scenarios for change in SOUND_CHANGES if (scenarios := left_out(change, readers))}
+    assert not missing, ("sound changes whose run leaves out scenarios that read a setting they change (add them to the "
+                         "entry's scenarios in tests/deployment_changes.py):\n"
+                         + "\n".join(f"  {name}: {scenarios}" for name, scenarios in missing.items()))
+
+
+def test_each_sound_change_changes_the_settings_it_names():
+    for change in SOUND_CHANGES:
+        text = "\n".join(new for _, _, new in change.changes)
+        for setting in change.settings:
+            assert setting in text or f"--{setting.replace('_', '-')}" in text, (
+                f"{change.name} names the setting {setting} but none of its changes writes it: {change.changes}")
+
+
+def test_not_applicable_scenarios_are_in_the_run():
+    for change in SOUND_CHANGES:
+        for scenario in (s for s in change.not_applicable if "::" in s):
+            assert scenario in change.scenarios, f"{change.name}: {scenario} is not applicable but not in its scenarios"
+
+
+def test_the_check_names_a_reader_left_out_of_the_run():
+    """The check can fail: the no-project-list advice run without #931's scenario, which reads that setting."""
+    change = next(c for c in SOUND_CHANGES if "mirror_no_project_list" in c.settings)
+    reader = next(s for s, names in scenarios_reading().items() if "931" in s and "mirror_no_project_list" in names)
+    narrowed = dataclasses.replace(change, scenarios=tuple(s for s in change.scenarios if s != reader))
+    assert reader in change.scenarios and left_out(narrowed, scenarios_reading()) == [reader]
