@@ -20,6 +20,10 @@ from fixtures.deployment import BUNDLED, Deployment
 Change = tuple[str, str, str]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "breaks(promise): a self-test that runs the suite on a deployment breaking that promise")
+
+
 @pytest.fixture
 def broken_copy(tmp_path: Path) -> Callable[..., Path]:
     """A copy of the bundled deployment with `old` replaced by `new` in one script."""
