@@ -125,7 +125,19 @@ NOTE_IN_CONFIGURE = (("configure.sh", "devpi index pypi mirror_use_external_urls
                       "devpi index pypi mirror_use_external_urls=False"),
                      ("configure.sh", "# don't cache PyPI packages", "# the guide's note: cache all packages, PyPI's too"))
 
-UPGRADE_FORGETS_BOOTSTRAP = ("upgrade.sh", 'launchctl bootstrap "gui/$(id -u)/"', ': launchctl bootstrap "gui/$(id -u)/"')
+UPGRADE_BOOTSTRAP = 'launchctl bootstrap "gui/$(id -u)/"'
+UPGRADE_FORGETS_BOOTSTRAP = ("upgrade.sh", UPGRADE_BOOTSTRAP, f": {UPGRADE_BOOTSTRAP}")
+# "A clean start for the new version": the server directory replaced by a fresh devpi-init before the bootstrap.
+UPGRADE_REINITS_SERVERDIR = ("upgrade.sh", UPGRADE_BOOTSTRAP,
+                             'rm -r -- "${DEPLOY_SERVERDIR}"\n"$(dirname -- "$0")/init.sh"\n' + UPGRADE_BOOTSTRAP)
+# The environment's update fails (pip refuses its command line) after the bootout: set -e ends the script.
+UPGRADE_EXITS_NON_ZERO = ("upgrade.sh", "--upgrade --", "--upgrade --no-such-pip-option --")
+# The plist rewritten on the way (an option devpi-server does not know): version B's job exits at once, with
+# the old server directory intact, so devpi's export/import still works.
+UPGRADE_BREAKS_THE_PLIST = (
+    "upgrade.sh", UPGRADE_BOOTSTRAP,
+    'sed -i.bak "s|<string>--port</string>|<string>--no-such-option</string><string>--port</string>|" '
+    '"${DEPLOY_LAUNCH_AGENTS}/com.manselmi.devpi.server.plist"\n' + UPGRADE_BOOTSTRAP)
 
 # -- the catalogue ---------------------------------------------------------------------------------------
 
@@ -232,6 +244,18 @@ BREAKAGES = [
     # and exits 0, the service stopped (`:` keeps the line, a no-op).
     Breakage("upgrade.sh forgets the bootstrap", (UPGRADE_FORGETS_BOOTSTRAP,), "S4",
              r"upgrade\.sh \(to devpi-server 6\.20\.3\) finished without an error and left the service stopped",
+             (S4_UPGRADE,), args=S4_REHEARSAL),
+    # Each of these three was once the finding S4-upgrade-needs-export (an xfail): devpi-server B ran on the
+    # re-initialised directory and lost what the old one held; the upgrade failed; B did not start, for
+    # another reason than devpi's refusal of the old directory. Only that refusal is the finding.
+    Breakage("upgrade.sh re-initialises the server directory", (UPGRADE_REINITS_SERVERDIR,), "S4",
+             r"after the deployment's upgrade\.sh devpi-server 6\.20\.3 runs on the server directory of 6\.19\.3 and has "
+             r"lost: .*root/python-local is gone", (S4_UPGRADE,), args=S4_REHEARSAL),
+    Breakage("upgrade.sh exits non-zero", (UPGRADE_EXITS_NON_ZERO,), "S4",
+             r"upgrade\.sh \(to devpi-server 6\.20\.3\) exited with status 2: the upgrade itself failed",
+             (S4_UPGRADE,), args=S4_REHEARSAL),
+    Breakage("upgrade.sh leaves a plist devpi-server cannot run", (UPGRADE_BREAKS_THE_PLIST,), "S4",
+             r"devpi-server did not start, and not because devpi-server 6\.20\.3 refuses the old server directory",
              (S4_UPGRADE,), args=S4_REHEARSAL),
 ]
 

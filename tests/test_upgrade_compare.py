@@ -4,6 +4,7 @@ changed value is (no devpi-server here)."""
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 import pytest
 from suite_runs import ROOT
@@ -30,3 +31,32 @@ def test_a_setting_carried_over_under_devpi_7s_name_is_kept_and_a_changed_one_is
         "root/python-local: volatile was False, is True",
         "root/local: bases was ['root/python-local', 'root/pypi'], is ['root/pypi']",
     ]
+
+
+def start_error(how: str, log: str) -> str:
+    """fixtures.devpi.DevpiStartError's text for a job that ended during start-up."""
+    return (f"launchd's job (/h/.devpi/devpi-server /p/bin/devpi-server --port 3141 --serverdir /h/.devpi/server) {how} "
+            f"during start-up\n--- its log ---\n{log}")
+
+
+REFUSAL = ("fatal: Incompatible state: server 7.0.0 cannot run serverdir /h/.devpi/server created at database version 4.\n"
+           "Use devpi-export from older version, then devpi-import with newer version.")
+
+
+def test_only_devpis_own_refusal_of_the_old_directory_counts_as_the_new_version_refusing_it(rehearsal):
+    """S4's finding (export/import needed) rests on this: any other start failure is the upgrade breaking the service."""
+    serverdir = Path("/h/.devpi/server")
+    assert rehearsal.refusal(start_error("exited with status 1", REFUSAL), "7.0.0", serverdir) == (
+        "Incompatible state: server 7.0.0 cannot run serverdir /h/.devpi/server created at database version 4")
+    not_refusals = {
+        "another exit": start_error("exited with status 1", "fatal: No sqlite storage found in /h/.devpi/server. Or you "
+                                                              "need to run devpi-init first."),
+        "a signal": start_error("was killed by signal 9", REFUSAL),
+        "another status": start_error("exited with status 2", REFUSAL),
+        "a time-out": f"devpi-server did not answer http://localhost:3141/+api within 390 s\n--- its log ---\n{REFUSAL}",
+        "a taken port": "port 3141 was taken by another process\nOSError: [Errno 98] Address already in use",
+        "another version": start_error("exited with status 1", REFUSAL.replace("server 7.0.0", "server 7.0.1")),
+        "another directory": start_error("exited with status 1", REFUSAL.replace("/h/.devpi/server", "/h/elsewhere")),
+    }
+    for what, text in not_refusals.items():
+        assert rehearsal.refusal(text, "7.0.0", serverdir) is None, what

@@ -25,7 +25,7 @@ from fake_upstreams import FakeUpstream
 from fixtures import launchd
 from fixtures.api import DevpiApi
 from fixtures.clients import PipClient
-from fixtures.deployment import PLIST_NAME, Deployment, DeploymentError, Settings
+from fixtures.deployment import PLIST_NAME, STEPS, Deployment, DeploymentError, Settings
 from fixtures.plugin import StepFailed, free_port
 
 LABEL = PLIST_NAME.removesuffix(".plist")
@@ -60,6 +60,16 @@ class Service:
             return self.deployment.run(name, self.env)
         except DeploymentError as exc:
             raise StepFailed(name, str(exc)) from None
+
+    def check_step(self, name: str, promise: str) -> str:
+        """Run a step that is what the scenario checks (stop.sh, start.sh, uninstall.sh...): its failure breaks
+        `promise`, it does not leave it 'not set up'."""
+        __tracebackhide__ = True
+        try:
+            return self.deployment.run(name, self.env)
+        except DeploymentError as exc:
+            problem = str(exc)
+        raise AssertionError(f"[{promise}] the deployment's {STEPS[name].script} failed:\n{problem}\n{self.describe()}")
 
     def launchctl(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(["launchctl", *args], env=self.env, capture_output=True, text=True, timeout=120, check=False)

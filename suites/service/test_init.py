@@ -4,6 +4,7 @@ directory the service starts on; a second devpi-init on it fails clearly and cha
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pytest
 from fixtures.plugin import StepFailed
@@ -25,8 +26,16 @@ def test_devpi_init_gives_a_server_directory_the_service_starts_on_and_a_second_
     except StepFailed as exc:
         pytest.fail(f"[S1] devpi-init with the guide's arguments failed on an empty directory:\n{exc}", pytrace=False)
     service.step("service")
+    args = service.plist()["ProgramArguments"]
+    runs_on = Path(args[args.index("--serverdir") + 1]) if "--serverdir" in args else None
+    missing = [name for name in (".serverversion", ".sqlite") if runs_on is None or not (runs_on / name).is_file()]
+    assert not missing, (
+        f"[S1] the service runs devpi-server on {runs_on} (the plist's --serverdir), where the deployment's devpi-init "
+        f"(--storage sqlite) left no {' and no '.join(missing)}: it initialised another directory, or another storage")
     service.step("start")
-    seconds = service.wait_ready()
+    seconds = service.wait_until(lambda: service.api.is_ready() or service.events("exited"), f"devpi-server at {service.url}")
+    assert not service.events("exited"), (
+        f"[S1] devpi-server did not start on the server directory devpi-init created\n{service.describe()}")
     figure("s1_start_seconds", round(seconds, 1), f"the service answered {seconds:.1f} s after launchctl bootstrap")
     service.api.login("root", service.settings.root_password)
     service.api.create_index("root/s1-marker", type="stage", bases=[])

@@ -76,6 +76,13 @@ def test_a_stop_by_signal_that_is_not_a_bootout(service, figure, finding):
            f"SIGTERM to the running wrapper (not a bootout): it exited with {exit_text(stopped)}, and launchd "
            + ("started the service again" if restarted else "left it stopped"))
     if restarted:
+        # The finding is the guide's wrapper passing on devpi-server's status on SIGINT (1) under the guide's
+        # KeepAlive; a restart after any other end (another status, a signal, another KeepAlive) is not it.
+        keep_alive = service.plist().get("KeepAlive")
+        assert stopped.get("code") == 1 and keep_alive == {"SuccessfulExit": False}, (
+            f"[S3] SIGTERM to the running wrapper: it exited with {exit_text(stopped)} under KeepAlive {keep_alive!r}, and "
+            "launchd started the service again; a clean stop should end in devpi-server's status on SIGINT (exit status 1), "
+            f"which only KeepAlive SuccessfulExit=false turns into a restart\n{service.describe()}")
         finding("S3-signal-stop-restarts",
                 f"the wrapper stopped cleanly by SIGTERM exits with {exit_text(stopped)} (devpi-server's status on SIGINT), "
                 "which KeepAlive SuccessfulExit=false reads as a failure: launchd starts the service again, so only "

@@ -44,9 +44,9 @@ def test_stop_and_start_keep_the_cache_and_the_indexes_and_uninstall_leaves_noth
     assert online.ok, f"[S6] precondition: {PRIVATE_PROJECT} through the service\n{online}"
     before = configs(service)
 
-    service.step("stop")
+    service.check_step("stop", "S6")
     assert not service.devpi_processes() and service.port_free(), f"[S6] stop.sh left the service running\n{service.describe()}"
-    service.step("start")
+    service.check_step("start", "S6")
     service.wait_ready()
     assert configs(service) == before, f"[S6] the indexes changed across stop.sh and start.sh\nbefore: {before}\nafter: {configs(service)}"
     with fake_artifactory.fault(Mode.REFUSE):
@@ -54,7 +54,7 @@ def test_stop_and_start_keep_the_cache_and_the_indexes_and_uninstall_leaves_noth
     assert cached.ok and cached.file(PRIVATE_PROJECT).sha256 == online.file(PRIVATE_PROJECT).sha256, (
         f"[S6] after stop.sh and start.sh the cached {PRIVATE_PROJECT} was not served with the intranet gone\n{cached}")
 
-    service.step("uninstall")
+    service.check_step("uninstall", "S6")
     assert not service.devpi_processes() and service.port_free(), f"[S6] uninstall.sh left the service running\n{service.describe()}"
     assert service.launchctl("print", DOMAIN + LABEL).returncode != 0, "[S6] the service is still loaded after uninstall.sh"
     assert not service.settings.prefix.exists(), f"[S6] uninstall.sh left the install prefix {service.settings.prefix}"

@@ -12,7 +12,7 @@ import subprocess
 import time
 
 import pytest
-from service_support import LABEL, STOP_TIMEOUT, Service, started
+from service_support import LABEL, READY_TIMEOUT, STOP_TIMEOUT, Service, started
 
 from fake_upstreams import Mode
 from fixtures import launchd
@@ -69,7 +69,7 @@ def test_sigterm_and_sigint_stop_devpi_server_cleanly_and_the_next_start_serves_
     online = service.pip.download(PRIVATE_PROJECT)
     assert online.ok, f"[S2] precondition: {PRIVATE_PROJECT} through the service\n{online}"
 
-    service.step("stop")  # launchctl bootout: SIGTERM to the wrapper
+    service.check_step("stop", "S2")  # launchctl bootout: SIGTERM to the wrapper
     by_sigterm = service.events("exited")[-1]
     assert not service.devpi_processes() and service.port_free(), f"[S2] after a stop by SIGTERM:\n{service.describe()}"
 
@@ -111,7 +111,9 @@ def execd(pid: int) -> bool:
 
 
 def stop_at(svc: Service, moment: str) -> dict:
-    """Start the wrapper, send it SIGTERM (launchd's stop) at `moment`, and see what is left."""
+    """Start the wrapper, send it SIGTERM (launchd's stop) at `moment`, and see what is left. Where the stop is
+    lost, devpi-server's state when the signal landed and a second SIGTERM once devpi-server answers tell a
+    stop lost to that moment (the findings) from a wrapper that does not forward stops at all."""
     wrapper = launch_wrapper(svc)
     if moment == MOMENTS[1]:
         while not children(wrapper.pid) and wrapper.poll() is None:
@@ -123,16 +125,20 @@ def stop_at(svc: Service, moment: str) -> dict:
             time.sleep(0.005)
         time.sleep(1)
     wrapper.send_signal(signal.SIGTERM)
+    # Read right after the signal: a devpi-server that answers already was no longer starting.
+    answering = svc.api.is_ready()
     try:
         status = wrapper.wait(LOST_AFTER)
     except subprocess.TimeoutExpired:
         status = None
-    outcome = {"moment": moment, "wrapper": status_text(status)}
+    outcome = {"moment": moment, "wrapper": status_text(status), "answering": answering, "second stop": None}
     if status is None:
-        wrapper.kill()  # what launchd does after ExitTimeOut
-        wrapper.wait()
-        time.sleep(1)
-        outcome["wrapper"] += ", then SIGKILL (launchd after ExitTimeOut)"
+        outcome["second stop"] = second_stop(svc, wrapper)
+        if wrapper.poll() is None:
+            wrapper.kill()  # what launchd does after ExitTimeOut
+            wrapper.wait()
+            time.sleep(1)
+            outcome["wrapper"] += ", then SIGKILL (launchd after ExitTimeOut)"
     server = svc.devpi_server()
     outcome["devpi-server left"] = server.pid if server else None
     outcome["lost"] = status is None or server is not None
@@ -140,33 +146,69 @@ def stop_at(svc: Service, moment: str) -> dict:
     return outcome
 
 
+def second_stop(svc: Service, wrapper: subprocess.Popen) -> str:
+    """Once devpi-server answers, SIGTERM to the wrapper again: "stopped" if the wrapper forwarded it and
+    everything ended (the first stop was lost to its moment), else what happened."""
+    deadline = time.monotonic() + READY_TIMEOUT
+    while not svc.api.is_ready():
+        if wrapper.poll() is not None or svc.devpi_server() is None or time.monotonic() > deadline:
+            return f"devpi-server never answered (wrapper {status_text(wrapper.poll())})"
+        time.sleep(0.2)
+    wrapper.send_signal(signal.SIGTERM)
+    try:
+        status = wrapper.wait(LOST_AFTER)
+    except subprocess.TimeoutExpired:
+        return f"a second SIGTERM once devpi-server answered was lost too: the wrapper {status_text(None)}"
+    if svc.devpi_server() is not None:
+        return f"after a second SIGTERM the wrapper ended ({status_text(status)}) and devpi-server ran on"
+    return "stopped"
+
+
+def as_the_finding(outcome: dict) -> bool:
+    """A lost stop as the findings report it: the wrapper waits on (SIGTERM did not end it), devpi-server was
+    still starting when the signal landed, and the wrapper forwards a stop once devpi-server answers."""
+    return outcome["wrapper"].startswith(status_text(None)) and not outcome["answering"] and outcome["second stop"] == "stopped"
+
+
 @pytest.mark.promise("S2")
 @pytest.mark.finding("S2-stop-lost-while-spawning", "S2-stop-lost-during-devpi-start")
 def test_a_stop_at_any_moment_of_the_wrappers_start_stops_everything(service, figure, finding, record_property):
     service.step("init")
     service.step("service")
-    outcomes = [stop_at(service, moment) for moment in MOMENTS for _ in range(TRIES)]
+    outcomes = []
+    for moment in (m for m in MOMENTS for _ in range(TRIES)):
+        outcomes.append(stop_at(service, moment))
+        if outcomes[-1]["lost"] and not as_the_finding(outcomes[-1]):
+            break  # S2 is broken whatever the other tries give; each lost one costs up to a minute
 
-    table = "\n".join(f"  stop {o['moment']}: wrapper {o['wrapper']}; devpi-server left running: {o['devpi-server left']}"
+    table = "\n".join(f"  stop {o['moment']}: wrapper {o['wrapper']}; devpi-server answering at the signal: {o['answering']}; "
+                      f"second stop: {o['second stop'] or '-'}; devpi-server left running: {o['devpi-server left']}"
                       for o in outcomes)
     for moment in MOMENTS:
-        lost = sum(o["lost"] for o in outcomes if o["moment"] == moment)
-        figure(f"s2_lost_{MOMENTS.index(moment)}", f"{lost}/{TRIES}",
-               f"a SIGTERM {moment}: lost in {lost} of {TRIES} tries")
+        tried = [o for o in outcomes if o["moment"] == moment]
+        lost = sum(o["lost"] for o in tried)
+        figure(f"s2_lost_{MOMENTS.index(moment)}", f"{lost}/{len(tried)}",
+               f"a SIGTERM {moment}: lost in {lost} of {len(tried)} tries")
     assert not any(o["lost"] for o in outcomes if o["moment"] == MOMENTS[0]), (
         f"[S2] a stop was lost before the wrapper had installed its signal handlers:\n{table}")
+    other = [o for o in outcomes if o["lost"] and not as_the_finding(o)]
+    assert not other, (
+        f"[S2] a stop was lost, and not as devpi's start-up loses it (the wrapper still waiting, devpi-server still starting "
+        f"when the signal landed, and a stop once devpi-server answers forwarded): the wrapper does not stop "
+        f"devpi-server\n{table}")
     during_start = any(o["lost"] for o in outcomes if o["moment"] == MOMENTS[2])
+    while_spawning = any(o["lost"] for o in outcomes if o["moment"] == MOMENTS[1])
     during_start_text = (
         "a SIGTERM that reaches the wrapper after devpi-server was started, while devpi-server is still starting up, is "
         "forwarded as SIGINT, and devpi-server does not stop: the wrapper waits, launchd SIGKILLs it after ExitTimeOut, "
         "and devpi-server keeps running in its own session. What to change in the wrapper: after forwarding a stop, "
         "wait a bounded time (e.g. 15 s) and then SIGKILL devpi-server's process group")
-    if during_start and any(o["lost"] for o in outcomes if o["moment"] == MOMENTS[1]):
+    if during_start and while_spawning:
         record_property("finding", "S2-stop-lost-during-devpi-start")  # met too; the xfail below names both
     elif during_start:
         # The wrapper forwarded SIGINT; devpi-server, still starting, did not stop (measured under load).
         finding("S2-stop-lost-during-devpi-start", f"{during_start_text}\n{table}")
-    if any(o["lost"] for o in outcomes):
+    if while_spawning:
         finding("S2-stop-lost-while-spawning",
                 "a SIGTERM that reaches the wrapper while it is starting devpi-server (its handler runs with `process` "
                 "still None) is dropped: the wrapper waits on a devpi-server nobody stops; launchd SIGKILLs the wrapper "

@@ -8,7 +8,9 @@ over under its new name has kept it, so settings are compared by meaning, not by
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from fixtures.clients import ResolvedFile
 
@@ -38,6 +40,19 @@ def lost_settings(before: dict[str, dict], after: dict[str, dict], asked: dict[s
     return lost
 
 
+def refusal(start_error: str, version: str, serverdir: Path) -> str | None:
+    """devpi-server `version`'s own refusal of the old `serverdir`, if that is why its job ended during
+    start-up (fixtures.devpi.DevpiStartError's text: how the job ended, then its log): devpi checks the
+    directory's database version before anything else and exits 1 with "fatal: Incompatible state: server
+    B cannot run serverdir DIR created at database version N" (6.x and 7.x; "created by X.Y.Z" before
+    devpi-server 4). Anything else (a time-out, another exit, a signal, another directory) is no refusal."""
+    if not re.search(r"^launchd's job \(.*\) exited with status 1 during start-up$", start_error, re.MULTILINE):
+        return None
+    said = re.search(rf"Incompatible state: server {re.escape(version)} cannot run serverdir {re.escape(str(serverdir))} "
+                     r"created (at database version \d+|by \S+)", start_error)
+    return said.group(0) if said else None
+
+
 @dataclass
 class Before:
     """What the server directory held under version A."""
@@ -53,6 +68,7 @@ class UpgradeWay:
 
     way: str  # "in place", "export/import", "export/import with mirrored files"
     started: bool = False
+    refused: str = ""  # devpi-server's own refusal of the old server directory (in place only)
     problems: list[str] = field(default_factory=list)
     evidence: str = ""
     commands: list[str] = field(default_factory=list)

@@ -6,10 +6,11 @@ default the newest).
 A server directory is built with A as a user has it (the deployment's indexes, a private file
 cached, root logged in), the service running; upgrade.sh is run against that service with B, and
 the service it bootstrapped is checked: the configuration the deployment asked for, the cached
-private file served with the intranet gone, root's login. An upgrade.sh that fails is the step
-`upgrade` not set up; one that finishes and leaves the service stopped breaks S4. Where B refuses
-the old directory, devpi's documented path is rehearsed (devpi-export with A, devpi-import with B,
-with and without --include-mirrored-files) and checked the same way. The verdict per (A, B) is a
+private file served with the intranet gone, root's login. upgrade.sh is what S4 checks: one that exits
+non-zero, leaves the service stopped, leaves a service that does not start, or one that starts and has
+lost anything, breaks S4. Only where B refuses the old directory with devpi's own message ("Incompatible
+state ... database version"), devpi's documented path is rehearsed (devpi-export with A, devpi-import with
+B, with and without --include-mirrored-files) and checked the same way. The verdict per (A, B) is a
 figure: "in place", "needs export/import" (a finding: the guide's upgrade is not enough) or BROKEN.
 """
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from rehearsal import INDEXES, Before, UpgradeWay, lost_settings
+from rehearsal import INDEXES, Before, UpgradeWay, lost_settings, refusal
 
 from packaging.version import Version
 
@@ -66,23 +67,33 @@ def check(server, before: Before, asked, fake_artifactory, pip_client, way: Upgr
 
 
 def upgrade_in_place(service: DevpiServer, version: str, way: UpgradeWay) -> bool:
-    """The deployment's upgrade.sh against the running `service`; False where version B did not start on
-    the old directory (way.evidence says how)."""
+    """The deployment's upgrade.sh against the running `service`; False where devpi-server B refused the
+    old directory with its own message (way.evidence quotes it). Every other way upgrade.sh can end
+    short of a running B breaks S4: it is the very step S4 checks."""
     __tracebackhide__ = True
-    stopped = None
+    script = f"the deployment's {STEPS['upgrade'].script} (to devpi-server {version})"
+    stopped = failed = start_error = None
     try:
         with progress.phase("install"):  # mostly pip fetching B from the package registry
             service.upgrade(version)
     except ScriptFailed as exc:
-        raise StepFailed("upgrade", f"deployment {service.deployment.source}: {exc}") from None
+        failed = exc
     except NothingLoaded as exc:
         stopped = exc
-    except DevpiStartError as refused:
-        way.evidence = str(refused)[-2000:]
+    except DevpiStartError as exc:
+        start_error = str(exc)
+    if start_error is not None:
+        refused = refusal(start_error, version, service.serverdir)
+        assert refused, (
+            f"[S4] after {script} devpi-server did not start, and not because devpi-server {version} refuses the old "
+            f"server directory (its own 'Incompatible state' message, exit status 1): the upgrade broke the service\n"
+            f"{start_error[-3000:]}")
+        way.refused, way.evidence = refused, start_error[-2000:]
         return False
+    assert failed is None, f"[S4] {script} exited with status {failed.status}: the upgrade itself failed\n{failed}"
     assert stopped is None, (
-        f"[S4] the deployment's {STEPS['upgrade'].script} (to devpi-server {version}) finished without an error and "
-        f"left the service stopped: the guide's upgrade ends with `launchctl bootstrap` of the plist\n{stopped}")
+        f"[S4] {script} finished without an error and left the service stopped: the guide's upgrade ends with "
+        f"`launchctl bootstrap` of the plist\n{stopped}")
     running = installed_devpi_server(service.settings.prefix)
     assert running == Version(version), (
         f"[S4] precondition: after {STEPS['upgrade'].script} the environment holds devpi-server {running}, not {version}: "
@@ -117,7 +128,7 @@ def test_the_guides_upgrade_keeps_configuration_cached_files_and_logins(
         if upgrade_in_place(service, b, ways[0]):
             check(service, before, asked, fake_artifactory, pip_client, ways[0])
 
-    if not ways[0].kept_everything:
+    if ways[0].refused:
         a_env = kept_install(deployment, a, pytestconfig, tmp_path_factory.mktemp("install-home"))
         for mirrored in (False, True):
             way = UpgradeWay("export/import" + (" with mirrored files" if mirrored else ""))
@@ -132,19 +143,24 @@ def test_the_guides_upgrade_keeps_configuration_cached_files_and_logins(
                 way.evidence = str(exc)[-2000:]
 
     for way in ways:
-        state = ("kept everything" if way.kept_everything else
-                 f"lost: {'; '.join(way.problems)}" if way.started else "did not start")
+        state = ("kept everything" if way.kept_everything else f"lost: {'; '.join(way.problems)}" if way.started else
+                 f"refused: {way.refused}" if way.refused else "did not start")
         token = {True: "; root's login token still valid", False: "; root's login token no longer valid", None: ""}
         figure(f"S4_{a}_to_{b}_{way.way.replace(' ', '_')}", way.kept_everything,
                f"S4 {a} -> {b}, {way.way}: {state}{token[way.token_kept]}")
     summary = "\n".join(f"- {w.way}: {'kept everything' if w.kept_everything else 'FAILED'}\n  evidence: {w.evidence.strip()[:1500]}"
                         for w in ways)
-    if ways[0].kept_everything:
+    if not ways[0].refused:
+        # devpi-server B runs on the old directory: whatever it lost, upgrade.sh lost (it re-initialised,
+        # moved or rewrote something), not devpi's database format.
+        assert ways[0].kept_everything, (
+            f"[S4] after the deployment's {STEPS['upgrade'].script} devpi-server {b} runs on the server directory of {a} and "
+            f"has lost: {'; '.join(ways[0].problems)}\n{summary}")
         return
     working = [w for w in ways if w.kept_everything]
     assert working, (f"[S4] upgrading the deployment from devpi-server {a} to {b} keeps nothing whole, in place or by "
                      f"export/import:\n{summary}")
     finding("S4-upgrade-needs-export",
-            f"the guide's upgrade (upgrade.sh: bootout, update the environment, bootstrap) from devpi-server {a} to {b} does not keep the "
-            f"server directory; devpi's export/import does ({working[0].way}). What a user must run instead:\n    "
-            + "\n    ".join(working[0].commands) + f"\n{summary}")
+            f"the guide's upgrade (upgrade.sh: bootout, update the environment, bootstrap) from devpi-server {a} to {b} does not keep "
+            f"the server directory: devpi-server {b} refuses it ({ways[0].refused}); devpi's export/import does "
+            f"({working[0].way}). What a user must run instead:\n    " + "\n    ".join(working[0].commands) + f"\n{summary}")
