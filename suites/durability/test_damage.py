@@ -1,0 +1,143 @@
+"""D3: the server directory damaged from outside devpi (a disk-cleaning tool, a user tidying ~/.devpi, a
+restore from an old backup): a stored file deleted, or truncated. devpi must fetch it again, or fail with
+a message that names the cause; the service must not restart in a silent loop; the suite states the
+recovery."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from durability_support import kill_devpi_server, misplaced, page_links, sha256_of_url, spawns, stored_path, wait_back
+
+from fake_upstreams import Mode
+from fixtures import disk
+
+
+def stored_copy(server, index: str, dist) -> disk.StoredFile:  # noqa: ANN001
+    __tracebackhide__ = True
+    usages = disk.wait_for_file(server.serverdir, dist.filename)
+    copies = usages.get(index, disk.IndexUsage(index)).named(dist.filename)
+    assert len(copies) == 1, f"[D3] precondition: devpi should keep one copy of {dist.filename} in {index}\n{disk.render(usages)}"
+    return copies[0]
+
+
+@pytest.mark.promise("D3")
+@pytest.mark.finding("D3-truncated-copy-served")
+def test_a_stored_file_deleted_or_truncated_is_fetched_again_or_refused_with_its_cause(
+        devpi, fresh_local, fake_artifactory, packages, project_name, pip_client, http, figure, finding):
+    deleted, truncated = (packages.wheel(project_name(stem), "1.0", padding=50_000) for stem in ("deleted", "truncated"))
+    fake_artifactory.publish(deleted, truncated)
+    mirror = fresh_local.clone_of("root/python-local")
+    for dist in (deleted, truncated):
+        first = pip_client.download(dist.name, index_url=fresh_local.simple_url)
+        assert first.ok and first.file(dist.name).sha256 == dist.sha256, f"[D3] precondition: pip could not get {dist.name}\n{first}"
+    spawned = spawns(devpi)
+    links = {d.filename: page_links(http, f"{fresh_local.simple_url}{d.name}/")[1][d.filename][0] for d in (deleted, truncated)}
+
+    # Deleted, the intranet up: devpi fetches it again (the intranet's log shows the file asked for again).
+    stored_path(devpi, stored_copy(devpi, mirror, deleted)).unlink()
+    mark = fake_artifactory.log.mark()
+    again = pip_client.download(deleted.name, index_url=fresh_local.simple_url)
+    refetched = fake_artifactory.log.matching(rf"/{deleted.filename}$", since=mark)
+    assert again.ok and again.file(deleted.name).sha256 == deleted.sha256, (
+        f"[D3] after its stored copy was deleted, with the intranet up, devpi did not fetch {deleted.filename} again "
+        f"(intranet requests for it: {len(refetched)}; devpi's answer now: {sha256_of_url(http, links[deleted.filename])})\n{again}")
+    restored = stored_copy(devpi, mirror, deleted)
+    assert restored.sha256 == deleted.sha256, f"[D3] the copy devpi fetched again differs from the intranet's\n{restored}"
+
+    # Deleted, the intranet gone: no bytes, and an answer that names what devpi could not do.
+    stored_path(devpi, restored).unlink()
+    with fake_artifactory.fault(Mode.REFUSE):
+        status, _sha, size, said = sha256_of_url(http, links[deleted.filename])
+    assert status >= 500 and fake_artifactory.url.split("//", 1)[1] in said, (
+        f"[D3] the stored copy deleted and the intranet refusing: devpi should fail naming what it could not fetch; "
+        f"it answered {status} ({size} bytes): {said!r}")
+    figure("d3_deleted_offline_answer", status,
+           f"D3: a stored copy deleted while the intranet refuses: devpi answers {status} {said.strip()[:160]!r} "
+           "(pip retries the 5xx, then says 'too many 502 error responses'); it fetches the file again once the intranet is back")
+    back = pip_client.download(deleted.name, index_url=fresh_local.simple_url)
+    assert back.ok and back.file(deleted.name).sha256 == deleted.sha256, f"[D3] the intranet back, devpi did not fetch it again\n{back}"
+
+    # Truncated: what does devpi serve?
+    copy = stored_copy(devpi, mirror, truncated)
+    with stored_path(devpi, copy).open("r+b") as f:
+        f.truncate(copy.size // 2)
+    mark = fake_artifactory.log.mark()
+    status, sha, size, said = sha256_of_url(http, links[truncated.filename])
+    damaged = pip_client.download(truncated.name, index_url=fresh_local.simple_url)
+    asked = len(fake_artifactory.log.matching(truncated.filename, since=mark))
+    assert not (damaged.ok and damaged.file(truncated.name).sha256 != truncated.sha256), (
+        f"[D3] pip accepted a truncated copy as good\n{damaged}")
+    assert spawns(devpi) == spawned and devpi.api.is_ready(), (
+        f"[D3] the service restarted while serving a damaged server directory\n{devpi.history()}\n{devpi.log_tail(30)}")
+    if status == 200 and sha != truncated.sha256:
+        # The suite's stated recovery: delete the damaged copy; devpi fetches it again while the intranet is up.
+        stored_path(devpi, copy).unlink()
+        recovered = pip_client.download(truncated.name, index_url=fresh_local.simple_url)
+        assert recovered.ok and recovered.file(truncated.name).sha256 == truncated.sha256, (
+            f"[D3] the recovery the suite states (delete the damaged copy, devpi fetches it again) did not work\n{recovered}")
+        assert not misplaced(disk.usage(devpi.serverdir)), f"[D3] {misplaced(disk.usage(devpi.serverdir))}"
+        finding("D3-truncated-copy-served",
+                f"{truncated.filename} truncated in the server directory to {size} of {copy.size} bytes: devpi serves it "
+                f"with status 200 (sha256 {sha[:16]}, the link says {truncated.sha256[:16]}) and asks the intranet "
+                f"{asked} time(s); pip refuses it ('THESE PACKAGES "
+                "DO NOT MATCH THE HASHES'), devpi's log says nothing. Recovery (checked): delete the damaged file "
+                f"(+files/{copy.relpath}) while the intranet is up; devpi fetches it again. Finding every damaged copy: "
+                "a file under +files/<user>/<index>/+f/<h[:3]>/<h[3:16]>/ whose sha256 does not start with h")
+    assert damaged.ok or (status >= 500 and truncated.filename in said), (
+        f"[D3] a truncated copy: devpi neither fetched it again nor named the cause: it answered {status} {said!r}\n{damaged}")
+
+
+@pytest.mark.promise("D3")
+@pytest.mark.finding("D3-missing-file-restart-loop")
+def test_a_deleted_file_does_not_keep_the_service_in_a_silent_restart_loop(
+        make_devpi, fake_artifactory, packages, project_name, pip_client, figure, finding):
+    """The file devpi wrote last, deleted while the service is down (a cleaning tool at boot), then the
+    service starts again (here: devpi-server killed, KeepAlive restarts it)."""
+    server = make_devpi()
+    index_url = server.index_url("root/local")
+    dist = packages.wheel(project_name("last"), "1.0")
+    fake_artifactory.publish(dist)
+    first = pip_client.download(dist.name, index_url=index_url)
+    assert first.ok, f"[D3] precondition: pip could not get {dist.name}\n{first}"
+    copy = stored_copy(server, "root/python-local", dist)
+    stored_path(server, copy).unlink()
+    log_from, events = server.log_size(), len(server.history())
+    before = kill_devpi_server(server)
+    killed_at = time.monotonic()
+    # Back within its start time, or three exits in a row: a loop (ThrottleInterval 10 s apart).
+    deadline = time.monotonic() + server.start_timeout + 15
+    while time.monotonic() < deadline:
+        back = wait_back(server, before, timeout=1)
+        exits = [e for e in server.history()[events:] if e["event"] == "exited"]
+        if back is not None or len(exits) >= 3:
+            break
+    said = server.log_tail(6, since=log_from)
+    if back is None:
+        looping = len(exits) >= 3
+        assert looping and "Couldn't initialize storage" in said, (
+            f"[D3] devpi-server did not come back after a stored file was deleted, and not in the loop the suite knows:"
+            f"\n{server.history()}\n{said}")
+        path = stored_path(server, copy)
+        path.touch()  # the stated recovery: devpi then starts, and the empty copy is a damaged one to delete
+        recovered = wait_back(server, spawns(server), timeout=server.start_timeout + 15)
+        assert recovered is not None, f"[D3] the stated recovery (touch the missing file) did not start devpi\n{server.log_tail(20)}"
+        path.unlink()
+        again = pip_client.download(dist.name, index_url=index_url)
+        assert again.ok and again.file(dist.name).sha256 == dist.sha256, (
+            f"[D3] after the stated recovery devpi did not fetch {dist.filename} again\n{again}")
+        figure("d3_restart_loop_exits", len(exits), f"D3: {len(exits)} exits of the service in a row after the deletion")
+        finding("D3-missing-file-restart-loop",
+                f"{dist.filename}, the last file devpi stored, deleted from +files/: at its next start devpi-server's crash "
+                f"recovery stops it ({said.strip().splitlines()[-1]!r}); KeepAlive starts it again every ThrottleInterval "
+                f"(10 s): {len(exits)} exits in {exits[-1]['time'] - exits[0]['time']:.0f} s. The guide's plist has no StandardOutPath, so on a "
+                f"Mac this reason goes nowhere: the service is simply down. Recovery (checked): create the missing file "
+                f"(`touch {path}`), devpi starts; then delete that empty file while the intranet is up and devpi fetches "
+                "it again. Advice: give the plist StandardOutPath/StandardErrorPath (e.g. ~/.devpi/server.log)")
+    time.sleep(1)
+    served = pip_client.download(dist.name, index_url=index_url)
+    assert served.ok and served.file(dist.name).sha256 == dist.sha256, (
+        f"[D3] devpi came back after the deletion, but does not serve {dist.filename}\n{served}")
+    figure("d3_missing_file_back_seconds", round(time.monotonic() - killed_at, 1),
+           "D3: devpi started again despite the deleted file")
