@@ -20,6 +20,7 @@ import requests
 from fixtures import disk
 from fixtures.devpi import DevpiServer
 
+THROTTLE_INTERVAL = 10  # launchd's default, which the guide's plist keeps: no restart sooner after a start
 # The page links devpi serves: <a href="../../root/x/+f/abc/def/name-1.0.whl#sha256=...">
 LINK = re.compile(r'href="([^"#]+)#sha256=([0-9a-f]{64})"')
 
@@ -79,12 +80,16 @@ def kill_devpi_server(server: DevpiServer) -> int:
 
 
 def wait_back(server: DevpiServer, spawned_before: int, *, timeout: float) -> float | None:
-    """Seconds until launchd's KeepAlive started the service again and devpi answered; None if it did not."""
+    """Seconds until launchd's KeepAlive started the service again and devpi answered; None if it did not, or as
+    soon as launchd has let the job's exit stand past ThrottleInterval (it will not start it again)."""
     started = time.monotonic()
     deadline = started + timeout
     while time.monotonic() < deadline:
-        if spawns(server) > spawned_before and server.is_running and server.api.is_ready():
-            return time.monotonic() - started
+        if spawns(server) > spawned_before:
+            if server.is_running and server.api.is_ready():
+                return time.monotonic() - started
+        elif time.monotonic() - started > THROTTLE_INTERVAL + 5 and not server.is_running:
+            return None
         time.sleep(0.2)
     return None
 
