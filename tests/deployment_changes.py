@@ -58,6 +58,11 @@ P1_PASS_THROUGH = CACHING + "test_pass_through.py::test_pypi_files_pass_through_
 P2_STORED = CACHING + "test_cached.py::test_intranet_file_is_stored_once_and_served_from_the_copy"
 P3_NOTE = CACHING + "test_cached.py::test_the_guides_note_caches_pypi_files_and_disk_grows_by_them"
 P4_HASH = CACHING + "test_integrity.py::test_bytes_not_matching_the_advertised_hash_never_reach_pip_as_good[{}]"
+DURABILITY = "suites/durability/"
+D1_CROWD = DURABILITY + "test_crowd.py::test_many_clients_at_once_on_a_cold_cache_get_what_one_client_alone_gets[{}]"
+D2_KILL = DURABILITY + "test_kill.py::test_devpi_server_killed_mid_request_comes_back_consistent_with_nothing_lost"
+D4_LOAD = (DURABILITY + "test_load.py::"
+           "test_the_service_keeps_answering_under_sustained_mixed_load_with_memory_and_files_bounded")
 S4_UPGRADE = "suites/upgrade/test_upgrade.py::test_the_guides_upgrade_keeps_configuration_cached_files_and_logins"
 # The rehearsal needs the version a user upgrades from: two kept installs, one patch release apart (in place works).
 S4_REHEARSAL = ("--upgrade-from", "6.19.3", "--devpi-server-version", "6.20.3")
@@ -103,6 +108,12 @@ NOTE_IN_CONFIGURE = (("configure.sh", "devpi index pypi mirror_use_external_urls
                       "devpi index pypi mirror_use_external_urls=False"),
                      ("configure.sh", "# don't cache PyPI packages", "# the guide's note: cache all packages, PyPI's too"))
 
+# launchd starts the service at load and never again: a crash stays a crash.
+NO_KEEPALIVE = ("service.sh", "    <dict>\n        <key>SuccessfulExit</key>\n        <false/>\n    </dict>\n",
+                "    <false/>\n    <key>RunAtLoad</key>\n    <true/>\n")
+# A wrapper that caps devpi-server's open files (a `ulimit -n` a user adds): enough to start, not for a crowd.
+WRAPPER_FEW_FILES = ("service.sh", WRAPPER_START,
+                     "    import resource\n    resource.setrlimit(resource.RLIMIT_NOFILE, (20, 20))\n" + WRAPPER_START)
 UPGRADE_FORGETS_BOOTSTRAP = ("upgrade.sh", 'launchctl bootstrap "gui/$(id -u)/"', ': launchctl bootstrap "gui/$(id -u)/"')
 
 # -- the catalogue ---------------------------------------------------------------------------------------
@@ -201,6 +212,15 @@ BREAKAGES = [
              r"pip accepted a download while fake (PyPI|Artifactory) served corrupt bytes",
              (P4_HASH.format("pypi"), P4_HASH.format("intranet"), SMOKE_R1, SMOKE_R2), holds=("R1", "R2"),
              misbehave="tampering-proxy"),
+    # devpi itself answers some of a cold crowd with incomplete pages (a finding); an upstream whose second answer
+    # differs from its first makes the crowd's answer another one than the lone client's.
+    Breakage("the intranet serves another build of each release after the first read", (), "D1",
+             r"clients at once got another answer than one client alone", (D1_CROWD.format("intranet"),),
+             misbehave="rebuilt-after-first-read"),
+    Breakage("the plist's KeepAlive is false", (NO_KEEPALIVE,), "D2",
+             r"the service did not come back under launchd's KeepAlive", (D2_KILL,)),
+    Breakage("the wrapper caps devpi-server at 20 open files", (WRAPPER_FEW_FILES,), "D4",
+             r"under load the service did not answer|answered \d+ of \d+ requests", (D4_LOAD,)),
     # The guide's upgrade without its last command: upgrade.sh boots the service out, updates the environment
     # and exits 0, the service stopped (`:` keeps the line, a no-op).
     Breakage("upgrade.sh forgets the bootstrap", (UPGRADE_FORGETS_BOOTSTRAP,), "S4",
