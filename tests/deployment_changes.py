@@ -61,6 +61,7 @@ P4_HASH = CACHING + "test_integrity.py::test_bytes_not_matching_the_advertised_h
 DURABILITY = "suites/durability/"
 D1_CROWD = DURABILITY + "test_crowd.py::test_many_clients_at_once_on_a_cold_cache_get_what_one_client_alone_gets[{}]"
 D2_KILL = DURABILITY + "test_kill.py::test_devpi_server_killed_mid_request_comes_back_consistent_with_nothing_lost"
+D3_LOOP = DURABILITY + "test_damage.py::test_a_deleted_file_does_not_keep_the_service_in_a_silent_restart_loop"
 D4_LOAD = (DURABILITY + "test_load.py::"
            "test_the_service_keeps_answering_under_sustained_mixed_load_with_memory_and_files_bounded")
 S4_UPGRADE = "suites/upgrade/test_upgrade.py::test_the_guides_upgrade_keeps_configuration_cached_files_and_logins"
@@ -114,6 +115,10 @@ NO_KEEPALIVE = ("service.sh", "    <dict>\n        <key>SuccessfulExit</key>\n  
 # A wrapper that caps devpi-server's open files (a `ulimit -n` a user adds): enough to start, not for a crowd.
 WRAPPER_FEW_FILES = ("service.sh", WRAPPER_START,
                      "    import resource\n    resource.setrlimit(resource.RLIMIT_NOFILE, (20, 20))\n" + WRAPPER_START)
+# A wrapper that discards devpi-server's output (as launchd does without StandardOutPath): whatever stops it is unsaid.
+WRAPPER_SILENT = ("service.sh", WRAPPER_START, WRAPPER_START.replace(
+    "start_new_session=True)", "start_new_session=True,\n                               "
+    "stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)"))
 UPGRADE_FORGETS_BOOTSTRAP = ("upgrade.sh", 'launchctl bootstrap "gui/$(id -u)/"', ': launchctl bootstrap "gui/$(id -u)/"')
 
 # -- the catalogue ---------------------------------------------------------------------------------------
@@ -219,6 +224,8 @@ BREAKAGES = [
              misbehave="rebuilt-after-first-read"),
     Breakage("the plist's KeepAlive is false", (NO_KEEPALIVE,), "D2",
              r"the service did not come back under launchd's KeepAlive", (D2_KILL,)),
+    Breakage("the wrapper discards devpi-server's output", (WRAPPER_SILENT,), "D3",
+             r"the service restarts in a silent loop", (D3_LOOP,)),
     Breakage("the wrapper caps devpi-server at 20 open files", (WRAPPER_FEW_FILES,), "D4",
              r"under load the service did not answer|answered \d+ of \d+ requests", (D4_LOAD,)),
     # The guide's upgrade without its last command: upgrade.sh boots the service out, updates the environment

@@ -18,7 +18,7 @@ SUITES = ROOT / "suites"
 # The folders this catalogue answers for; suites/service, security and live have their breakages in
 # test_service_selftest.py, test_security_selftest.py and test_live_selftest.py. suites/upgrade's (S4, the
 # deployment's upgrade.sh) is in the catalogue too, with the options its rehearsal needs (Breakage.args).
-CATALOGUED = ("smoke", "resolution", "offline", "caching")
+CATALOGUED = ("smoke", "resolution", "offline", "caching", "durability")
 
 
 def promises_with_scenarios() -> set[str]:

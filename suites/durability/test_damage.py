@@ -40,9 +40,13 @@ def test_a_stored_file_deleted_or_truncated_is_fetched_again_or_refused_with_its
     mark = fake_artifactory.log.mark()
     again = pip_client.download(deleted.name, index_url=fresh_local.simple_url)
     refetched = fake_artifactory.log.matching(rf"/{deleted.filename}$", since=mark)
-    assert again.ok and again.file(deleted.name).sha256 == deleted.sha256, (
-        f"[D3] after its stored copy was deleted, with the intranet up, devpi did not fetch {deleted.filename} again "
-        f"(intranet requests for it: {len(refetched)}; devpi's answer now: {sha256_of_url(http, links[deleted.filename])})\n{again}")
+    if not again.ok:
+        status, _sha, size, said = sha256_of_url(http, links[deleted.filename])
+        assert status >= 500 and fake_artifactory.url.split("//", 1)[1] in said, (
+            f"[D3] after its stored copy was deleted, with the intranet up, devpi neither fetched {deleted.filename} again "
+            f"(intranet requests for it: {len(refetched)}) nor named what failed: {status} ({size} bytes) {said!r}\n{again}")
+        pytest.skip(f"devpi does not fetch a deleted copy again; it answers {status} {said!r}: the rest needs the copy")
+    assert again.file(deleted.name).sha256 == deleted.sha256, f"[D3] pip got other bytes for {deleted.filename}\n{again}"
     restored = stored_copy(devpi, mirror, deleted)
     assert restored.sha256 == deleted.sha256, f"[D3] the copy devpi fetched again differs from the intranet's\n{restored}"
 
@@ -115,10 +119,11 @@ def test_a_deleted_file_does_not_keep_the_service_in_a_silent_restart_loop(
             break
     said = server.log_tail(6, since=log_from)
     if back is None:
-        looping = len(exits) >= 3
-        assert looping and "Couldn't initialize storage" in said, (
-            f"[D3] devpi-server did not come back after a stored file was deleted, and not in the loop the suite knows:"
-            f"\n{server.history()}\n{said}")
+        assert len(exits) >= 3, (f"[D3] devpi-server did not come back after a stored file was deleted\n"
+                                 f"launchd's view: {server.history()}\n{said}")
+        assert "Couldn't initialize storage" in said, (
+            f"[D3] the service restarts in a silent loop: {len(exits)} exits in a row after a stored file was deleted, "
+            f"and devpi-server's output says nothing of why:\n{said or '(nothing)'}")
         path = stored_path(server, copy)
         path.touch()  # the stated recovery: devpi then starts, and the empty copy is a damaged one to delete
         recovered = wait_back(server, spawns(server), timeout=server.start_timeout + 15)
