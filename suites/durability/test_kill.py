@@ -1,7 +1,7 @@
 """D2: devpi-server killed at a chosen moment (SIGKILL: a power cut, an OOM kill, a crash), under the
 guide's wrapper and launchd's KeepAlive: the service must come back by itself and serve a consistent state.
 The moments are held open with the fakes' stall and trickle: devpi waiting for an intranet page, and devpi
-in the middle of receiving (and storing) an intranet file."""
+in the middle of receiving (and storing) an intranet file; and a change of root/local's configuration."""
 
 from __future__ import annotations
 
@@ -91,6 +91,30 @@ def test_devpi_server_killed_mid_request_comes_back_consistent_with_nothing_lost
 
     kill_while(stall(3600), paged.name, page_asked, "while devpi waits for an intranet page")
     kill_while(trickle(**TRICKLE), big.name, file_half_sent, "while devpi receives and stores an intranet file")
+
+    # While an index changes: `devpi index root/local title=...` (a PATCH), killed as soon as devpi logs it.
+    api = server.api
+    api.login("root", server.settings.root_password)
+    config = api.index_config("root/local")
+    log_from = server.log_size()
+    with ThreadPoolExecutor(1) as pool:
+        change = pool.submit(api.set_index_options, "root/local", title="changed while killed")
+        wait_for(lambda: "PATCH /root/local" in server.log_tail(20, since=log_from), "devpi logged the index change")
+        spawned = kill_devpi_server(server)
+        killed_at = time.monotonic()
+        change.exception()
+    back = wait_back(server, spawned, timeout=server.start_timeout + 15)
+    assert back is not None, (f"[D2] devpi-server killed while an index changes: the service did not come back under "
+                              f"launchd's KeepAlive\n{server.history()}\n{server.log_tail(20)}")
+    restarts.append(f"while root/local's configuration changes: back after {time.monotonic() - killed_at:.1f} s")
+    api.logout()  # the token died with the process (no secret file)
+    now = api.index_config("root/local")
+    assert now.get("title") in (config.get("title"), "changed while killed") and (
+        {k: v for k, v in now.items() if k != "title"} == {k: v for k, v in config.items() if k != "title"}), (
+        f"[D2] after a kill while root/local's configuration changed, it is neither the old nor the new one:\n"
+        f"before: {config}\nafter: {now}")
+    check_consistent("while root/local's configuration changes")
+    restarts[-1] += f" with the {'new' if now.get('title') == 'changed while killed' else 'old'} configuration"
 
     for dist in (kept, paged, big):
         again = pip_client.download(dist.name, index_url=index_url)
