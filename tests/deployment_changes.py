@@ -80,6 +80,12 @@ REPORTED = "suites/reported/"
 NO_PROJECT_LIST_931 = REPORTED + "test_devpi_931_no_project_list.py::test_private_package_from_an_intranet_without_a_project_list"
 LOGIN_IN_MIRROR_URL_1006 = REPORTED + "test_devpi_1006_login_in_mirror_url.py::test_private_package_through_a_mirror_url_with_a_login"
 EXPIRY_AFTER_304_1044 = REPORTED + "test_devpi_1044_cache_expiry.py::test_a_304_from_the_intranet_starts_a_new_cache_expiry"
+DURABILITY = "suites/durability/"
+D1_CROWD = DURABILITY + "test_crowd.py::test_many_clients_at_once_on_a_cold_cache_get_what_one_client_alone_gets[{}]"
+D2_KILL = DURABILITY + "test_kill.py::test_devpi_server_killed_mid_request_comes_back_consistent_with_nothing_lost"
+D3_LOOP = DURABILITY + "test_damage.py::test_a_deleted_file_does_not_keep_the_service_in_a_silent_restart_loop"
+D4_LOAD = (DURABILITY + "test_load.py::"
+           "test_the_service_keeps_answering_under_sustained_mixed_load_with_memory_and_files_bounded")
 S4_UPGRADE = "suites/upgrade/test_upgrade.py::test_the_guides_upgrade_keeps_configuration_cached_files_and_logins"
 # The rehearsal needs the version a user upgrades from: two kept installs, one patch release apart (in place works).
 S4_REHEARSAL = ("--upgrade-from", "6.19.3", "--devpi-server-version", "6.20.3")
@@ -138,6 +144,16 @@ UPGRADE_BREAKS_THE_PLIST = (
     "upgrade.sh", UPGRADE_BOOTSTRAP,
     'sed -i.bak "s|<string>--port</string>|<string>--no-such-option</string><string>--port</string>|" '
     '"${DEPLOY_LAUNCH_AGENTS}/com.manselmi.devpi.server.plist"\n' + UPGRADE_BOOTSTRAP)
+# launchd starts the service at load and never again: a crash stays a crash.
+NO_KEEPALIVE = ("service.sh", "    <dict>\n        <key>SuccessfulExit</key>\n        <false/>\n    </dict>\n",
+                "    <false/>\n    <key>RunAtLoad</key>\n    <true/>\n")
+# A wrapper that caps devpi-server's open files (a `ulimit -n` a user adds): enough to start, not for a crowd.
+WRAPPER_FEW_FILES = ("service.sh", WRAPPER_START,
+                     "    import resource\n    resource.setrlimit(resource.RLIMIT_NOFILE, (20, 20))\n" + WRAPPER_START)
+# A wrapper that discards devpi-server's output (as launchd does without StandardOutPath): whatever stops it is unsaid.
+WRAPPER_SILENT = ("service.sh", WRAPPER_START, WRAPPER_START.replace(
+    "start_new_session=True)", "start_new_session=True,\n                               "
+    "stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)"))
 
 # -- the catalogue ---------------------------------------------------------------------------------------
 
@@ -240,6 +256,17 @@ BREAKAGES = [
              r"pip accepted a download while fake (PyPI|Artifactory) served corrupt bytes",
              (P4_HASH.format("pypi"), P4_HASH.format("intranet"), SMOKE_R1, SMOKE_R2), holds=("R1", "R2"),
              misbehave="tampering-proxy"),
+    # devpi itself answers some of a cold crowd with incomplete pages (a finding); an upstream whose second answer
+    # differs from its first makes the crowd's answer another one than the lone client's.
+    Breakage("the intranet serves another build of each release after the first read", (), "D1",
+             r"clients at once got another answer than one client alone", (D1_CROWD.format("intranet"),),
+             misbehave="rebuilt-after-first-read"),
+    Breakage("the plist's KeepAlive is false", (NO_KEEPALIVE,), "D2",
+             r"the service did not come back under launchd's KeepAlive", (D2_KILL,)),
+    Breakage("the wrapper discards devpi-server's output", (WRAPPER_SILENT,), "D3",
+             r"the service restarts in a silent loop", (D3_LOOP,)),
+    Breakage("the wrapper caps devpi-server at 20 open files", (WRAPPER_FEW_FILES,), "D4",
+             r"under load the service did not answer|answered \d+ of \d+ requests", (D4_LOAD,)),
     # The guide's upgrade without its last command: upgrade.sh boots the service out, updates the environment
     # and exits 0, the service stopped (`:` keeps the line, a no-op).
     Breakage("upgrade.sh forgets the bootstrap", (UPGRADE_FORGETS_BOOTSTRAP,), "S4",

@@ -110,6 +110,29 @@ ERROR_PAGE_200 = (b"<html><head><title>502 Bad Gateway</title></head><body><h1>B
                   b"<p>The proxy server received an invalid response from an upstream server.</p></body></html>\n")
 
 
+
+def rebuilt_after_first_read(app: WSGIApp) -> WSGIApp:
+    """Each project page is true the first time it is asked for; from then on it advertises other hashes for
+    the same file names: a load-balanced repository whose other node holds another build of each release."""
+    asked: set[str] = set()
+    lock = threading.Lock()
+
+    def other(match: re.Match[bytes]) -> bytes:
+        return match["file"] + b"#sha256=" + hashlib.sha256(match["digest"]).hexdigest().encode()
+
+    def proxy(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if not PROJECT_PAGE.search(path):
+            return app(environ, start_response)
+        with lock:
+            first = path not in asked
+            asked.add(path)
+        if first:
+            return app(environ, start_response)
+        return with_changed_body(app, environ, start_response, lambda body: _SHA.sub(other, body))
+
+    return proxy
+
 MISBEHAVIOURS: dict[str, Callable[[FakeUpstream], WSGIApp]] = {
     "malformed-project-pages": lambda upstream: served_instead(upstream.socket.app, PROJECT_PAGE, MALFORMED_PAGE),
     "error-page-200": lambda upstream: served_instead(upstream.socket.app, PROJECT_PAGE, ERROR_PAGE_200),
@@ -118,6 +141,7 @@ MISBEHAVIOURS: dict[str, Callable[[FakeUpstream], WSGIApp]] = {
     "frozen-project-list": lambda upstream: frozen_pages(upstream.socket.app, PROJECT_LIST),
     "unnormalised-files-hidden": lambda upstream: spelling_strict(upstream.socket.app),
     "tampering-proxy": lambda upstream: rehashed_when_corrupt(upstream.socket.app, upstream.root, upstream.mode),
+    "rebuilt-after-first-read": lambda upstream: rebuilt_after_first_read(upstream.socket.app),
 }
 
 
