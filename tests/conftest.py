@@ -20,6 +20,11 @@ from fixtures.deployment import BUNDLED, Deployment
 Change = tuple[str, str, str]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "breaks(promise): a breakage self-test: on its broken copy the suite must report "
+                                       "this promise BROKEN")
+
+
 @pytest.fixture
 def broken_copy(tmp_path: Path) -> Callable[..., Path]:
     """A copy of the bundled deployment with `old` replaced by `new` in one script."""

@@ -528,7 +528,7 @@ def tell_every_story(machine: type[DeploymentMachine]) -> None:
     for story in STORIES:
         try:
             tell(story, machine)
-        except Exception as exc:  # noqa: BLE001  (collected and raised together below)
+        except Exception as exc:  # collected, raised together below
             failures.append(exc)
     if len(failures) == 1:
         raise failures[0]
