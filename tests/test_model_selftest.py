@@ -4,8 +4,8 @@
   through), it must fail on O1 and shrink to a short sequence a person can replay: a private release
   installed once, the intranet taken away. The child run uses the `selftest` hypothesis profile, for which
   the machine runs 3 derandomized sequences of up to 4 steps (suites/model/test_deployment_model.py
-  MACHINE_SELFTEST) and no explicit one (`--model-random-only`): the same run every time, and little left
-  for hypothesis to delete while it shrinks.
+  MACHINE_SELFTEST, from its fixed SEED) and no explicit one (`--model-random-only`): the same run every
+  time, and little left for hypothesis to delete while it shrinks.
 - Its explicit sequences (`--model-sequences 0`: no random one, nothing to shrink, one child run per copy):
   pip.conf turning pre-releases on breaks R3 (pip takes the intranet's 3.0rc1 over 2.0) and C4 (pip and uv
   through root/local at the same moment disagree); a server directory re-created at every start of the
@@ -73,6 +73,7 @@ def test_the_explicit_sequences_break_r3_and_c4_when_pip_conf_turns_pre_releases
         f"C4 should fail where pip and uv through root/local disagree at one moment\n{result}")
     assert "explicit sequence uv_beside_pip_before_and_after_a_yank" in result.output, (
         f"the failing sequence should be named\n{result}")
+    assert result.broken() == {"R3", "C4"}, f"only the promises the failures name should be BROKEN\n{result}"
 
 
 @pytest.mark.breaks("O3")
@@ -83,3 +84,4 @@ def test_the_explicit_sequences_break_o3_when_the_server_directory_is_re_created
                for message in result.failure_messages("O3")), f"O3 should fail on what the restart lost\n{result}"
     assert "explicit sequence the_intranet_refuses_then_a_restart" in result.output, (
         f"the failing sequence should be named\n{result}")
+    assert result.broken() == {"O3"}, f"only the promise the failure names should be BROKEN\n{result}"

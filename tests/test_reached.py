@@ -28,6 +28,20 @@ def test_without_the_fixture():
 @pytest.mark.promise("O4")
 def test_undeclared(reached):
     reached("O1")
+
+@pytest.mark.promise("O5", "O6", "O7")
+def test_fails_on_one(reached):
+    reached("O5")
+    assert False, "[O6] lost"
+
+@pytest.mark.promise("R1", "R2", "R6")
+def test_fails_on_two(reached):
+    raise ExceptionGroup("two", [AssertionError("[R1] a"), AssertionError("[R2] b")])
+
+@pytest.mark.promise("R4", "R5")
+def test_harness_error(reached):
+    reached("R4")
+    raise RuntimeError("no promise named")
 '''
 
 
@@ -63,3 +77,16 @@ def test_reaching_an_undeclared_promise_is_an_error(verdicts):
 
     assert report["O4"]["verdict"] == "BROKEN", report
     result.stdout.fnmatch_lines(["*promise 'O1' is not declared by @pytest.mark.promise*"])
+
+
+def test_a_failure_breaks_only_the_promises_its_messages_name(verdicts):
+    _, report = verdicts
+
+    assert {p: report[p]["verdict"] for p in ("O5", "O6", "O7")} == {"O5": "kept", "O6": "BROKEN", "O7": "not reached"}, report
+    assert {p: report[p]["verdict"] for p in ("R1", "R2", "R6")} == {"R1": "BROKEN", "R2": "BROKEN", "R6": "not reached"}, report
+
+
+def test_a_failure_that_names_no_promise_breaks_them_all(verdicts):
+    _, report = verdicts
+
+    assert report["R4"]["verdict"] == report["R5"]["verdict"] == "BROKEN", report

@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, Phase, seed, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -79,6 +79,10 @@ MACHINE_SELFTEST = {"max_examples": 3, "stateful_step_count": 4}
 GONE = {"default": (Mode.REFUSE, Mode.ERROR_5XX), "selftest": (Mode.REFUSE, Mode.ERROR_5XX),
         "nightly": (Mode.REFUSE, Mode.ERROR_5XX, Mode.HANG)}
 _projects = itertools.count(1)  # unique across runs of the machine in one session
+# The derandomized profiles' seed. Without one, hypothesis derives it from the machine's source, and any edit
+# of the class would draw other sequences: the selftest profile's few must take the intranet away (this seed's
+# second one does, tests/test_model_selftest.py).
+SEED = 2
 
 
 def profile() -> str:
@@ -314,10 +318,10 @@ class DeploymentMachine(RuleBasedStateMachine):
         self.remember(result)
 
     def fetched_versions_still_install(self) -> None:
-        if self.model.fetched:
-            self.world.checks[O3_PINNED if self.restarted_while_gone else O1_PINNED] += 1
         for version in {Version(r.version): r.version for r in self.model.fetched.values()}.values():
             self.install_pinned(version)
+        if self.model.fetched:
+            self.world.checks[O3_PINNED if self.restarted_while_gone else O1_PINNED] += 1
 
     def check_pip(self, result: Resolution, *, pre: bool) -> None:
         self.check_files(result)
@@ -564,7 +568,8 @@ def test_any_sequence_of_events_keeps_the_promises(deployment, make_devpi, fake_
             tell_every_story(machine)
             told = time.monotonic() - started
         if sequences != 0:
-            run_state_machine_as_test(machine, settings=machine_settings(sequences))
+            run_state_machine_as_test(machine if profile() == "nightly" else seed(SEED)(machine),
+                                      settings=machine_settings(sequences))
     finally:
         figure("model_sequences", world.sequences,
                f"{world.sequences} sequences of events run in {time.monotonic() - started:.0f} s "
@@ -574,6 +579,6 @@ def test_any_sequence_of_events_keeps_the_promises(deployment, make_devpi, fake_
             ", ".join(f"{what} x{n}" for what, n in sorted(world.checks.items())) or "none"))
         figure("model_known_tracebacks", world.known_tracebacks,
                f"{world.known_tracebacks} tracebacks devpi logged that a finding already reports (O1-outage-logs-traceback)")
-    for promise, check in CLAIMS.items():
-        if world.checks[check]:
-            reached(promise)
+        for promise, check in CLAIMS.items():  # a failure then breaks only the promises its messages name
+            if world.checks[check]:
+                reached(promise)
