@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from packaging.version import Version
 
-from suites.model.model import DeploymentModel, Release, known_traceback, log_entries, pip_pick
+from suites.model.model import DeploymentModel, Release, known_traceback, log_entries, pip_pick, tracebacks, uv_pick
 
 
 def release(version: str, side: str = "intranet", *, yanked: bool = False) -> Release:
@@ -31,6 +31,51 @@ def test_a_yanked_final_still_hides_a_newer_pre_release():
     """pip applies the pre-release rule to every candidate before it drops the yanked ones."""
     assert pip_pick([release("1.0", yanked=True), release("2.0a1")], pre=False) is None
     assert pip_pick([release("1.0", yanked=True), release("2.0a1")], pre=True) == Version("2.0a1")
+
+
+def test_uv_pick_is_pips_except_where_every_final_is_yanked():
+    """suites/resolution/test_uv.py states the difference: uv drops yanked releases before its pre-release rule."""
+    releases = [release("1.0", "pypi"), release("1.1"), release("2.0b1")]
+    for pre in (False, True):
+        assert uv_pick(releases, pre=pre) == pip_pick(releases, pre=pre)
+    releases[1].yanked = True
+    assert uv_pick(releases, pre=False) == pip_pick(releases, pre=False) == Version("1.0")
+    releases[0].yanked = True
+    assert pip_pick(releases, pre=False) is None
+    assert uv_pick(releases, pre=False) == Version("2.0b1")
+
+
+def test_with_the_intranet_gone_the_model_knows_the_version_only_once_devpi_read_the_last_change():
+    model = DeploymentModel("p")
+    first = release("1.0")
+    model.published(first)
+    model.expiry_waited()
+    model.client_asked()  # settled: devpi read the page with 1.0
+    model.got_from_intranet(first)
+    model.published(release("1.1"))
+    model.expiry_waited()
+    model.intranet_away("refuse")
+    assert not model.last_view_complete, "devpi never read the page with 1.1: it may serve 1.0 or nothing"
+    model.intranet_back()
+    model.expiry_waited()
+    model.client_asked()
+    model.intranet_away("refuse")
+    assert model.last_view_complete
+    assert model.must_pick_offline(pre=False) == (Version("1.1"), False), "1.1 was never fetched: pip may get nothing"
+    model.got_from_intranet(model.releases[1])
+    assert model.must_pick_offline(pre=False) == (Version("1.1"), True)
+    model.published(release("0.5", "pypi"))
+    assert not model.last_view_complete, "a change on PyPI devpi has not had an expiry to see"
+    model.expiry_waited()  # PyPI is up: an expiry is enough
+    assert model.last_view_complete
+
+
+def test_a_release_is_new_once_a_client_read_the_project():
+    model = DeploymentModel("p")
+    model.published(release("1.0"))
+    model.client_asked()
+    model.published(release("2.0"))
+    assert [r.new for r in model.releases] == [False, True]
 
 
 def test_nothing_published_picks_nothing():
@@ -69,6 +114,16 @@ def test_a_traceback_stays_with_its_log_entry_and_only_the_reported_one_is_known
     assert len(entries) == 3
     crashes = [e for e in entries if "Traceback" in e]
     assert [known_traceback(e) for e in crashes] == ["O1-outage-logs-traceback", None]
+
+
+def test_a_traceback_no_finding_reports_is_unknown_beside_the_known_outage_ones():
+    """What test_found_by_the_model.py and the machine's invariant fail on: any other traceback, however
+    close to an outage it was logged."""
+    made_up = ("2026-11-30 02:50:02,001 ERROR [req6] serving stale links for 'p'\nTraceback (most recent call last):\n"
+               "  File \"mirror.py\", line 1\nsqlite3.OperationalError: database is locked\n")
+    known, unknown = tracebacks(LOG + made_up)
+    assert [known_traceback(e) for e in known] == ["O1-outage-logs-traceback"]
+    assert len(unknown) == 2 and "KeyError" in unknown[0] and "database is locked" in unknown[1]
 
 
 def test_a_stale_links_warning_with_an_upstream_error_is_the_known_outage_traceback():

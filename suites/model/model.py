@@ -12,7 +12,12 @@ answers three questions, and answers "either" where the promises leave devpi a w
   what it saw last (its documented `mirror_cache_expiry` window, O4 and O7): any published version
   or none is accepted then;
 - which files must still install with the intranet gone (O1, O3): each file pip once got from the
-  intranet mirror, pinned by version.
+  intranet mirror, pinned by version;
+- which version pip must get with the intranet gone, when devpi read the intranet's page after its last
+  change (and PyPI's has had an expiry): the greatest under pip's rules of all that was published (devpi
+  serves what it saw last, which is all of it), or nothing when that version's file is one pip never got;
+- which version uv must get (C4): the greatest under uv's rules, which differ from pip's only where a
+  yanked final would hide a pre-release (uv drops yanked releases first).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ class Release:
     filename: str
     sha256: str
     yanked: bool = False
+    new: bool = False  # published after a client first read the project: O4's "new release"
 
     def __str__(self) -> str:
         return f"{self.filename} on {self.side}{' (yanked)' if self.yanked else ''}"
@@ -51,6 +57,16 @@ def pip_pick(releases: list[Release], *, pre: bool) -> Version | None:
     return max(kept) if kept else None
 
 
+def uv_pick(releases: list[Release], *, pre: bool) -> Version | None:
+    """The version uv installs for a bare requirement: yanked releases are dropped first, then its default
+    `--prerelease if-necessary-or-explicit` takes finals if any is left (`allow` with `pre`). So where every
+    final is yanked, uv falls back to a pre-release where pip finds nothing (suites/resolution/test_uv.py)."""
+    kept = [Version(r.version) for r in releases if not r.yanked]
+    if not pre and any(not v.is_prerelease for v in kept):
+        kept = [v for v in kept if not v.is_prerelease]
+    return max(kept) if kept else None
+
+
 @dataclass
 class DeploymentModel:
     project: str
@@ -60,26 +76,51 @@ class DeploymentModel:
     # than the cache expiry with the intranet up.
     unseen_change: bool = False
     fetched: dict[str, Release] = field(default_factory=dict)  # filename -> intranet files pip got once
+    # A change on PyPI devpi may not have seen (PyPI stays up: an expiry is enough, whatever the intranet does).
+    pypi_unseen: bool = False
+    # devpi read the intranet's page after its last change: a client asked while `settled`. What devpi serves
+    # with the intranet gone is then all that was published.
+    intranet_read: bool = False
+    read_once: bool = False  # a client asked for the project: a release published from now on is a new one (O4)
+    moment: int = 0  # counts the events: two client runs at one moment must agree
 
     # -- events ----------------------------------------------------------------------------
     def published(self, release: Release) -> None:
+        release.new = self.read_once
         self.releases.append(release)
-        self.unseen_change = True
+        self._changed(release.side)
 
     def yanked(self, release: Release) -> None:
         release.yanked = True
+        self._changed(release.side)
+
+    def _changed(self, side: str) -> None:
         self.unseen_change = True
+        self.moment += 1
+        if side == "pypi":
+            self.pypi_unseen = True
+        else:
+            self.intranet_read = False
 
     def intranet_away(self, mode: str) -> None:
         self.intranet_gone = mode
+        self.moment += 1
 
     def intranet_back(self) -> None:
         self.intranet_gone = None
         self.unseen_change = True
+        self.moment += 1
 
     def expiry_waited(self) -> None:
         if self.intranet_gone is None:
             self.unseen_change = False
+        self.pypi_unseen = False
+        self.moment += 1
+
+    def client_asked(self) -> None:
+        self.read_once = True
+        if self.settled:
+            self.intranet_read = True
 
     def got_from_intranet(self, release: Release) -> None:
         self.fetched[release.filename] = release
@@ -96,6 +137,19 @@ class DeploymentModel:
     def must_pick(self, *, pre: bool) -> Version | None:
         """What pip must get now; only meaningful when `settled`."""
         return pip_pick(self.releases, pre=pre)
+
+    @property
+    def last_view_complete(self) -> bool:
+        """The intranet gone, and what devpi saw of it last, and of PyPI, is all that was published."""
+        return self.intranet_gone is not None and self.intranet_read and not self.pypi_unseen
+
+    def must_pick_offline(self, *, pre: bool) -> tuple[Version | None, bool]:
+        """What pip must get now when `last_view_complete`: the version (None: none qualifies), and whether
+        pip must get it at all: only if every file of that version is one devpi can still serve (PyPI's, or
+        an intranet file pip got once). A file never fetched is gone with the intranet, and pip fails."""
+        expected = pip_pick(self.releases, pre=pre)
+        files = [r for r in self.releases if expected is not None and Version(r.version) == expected and not r.yanked]
+        return expected, bool(files) and all(r.side == "pypi" or r.filename in self.fetched for r in files)
 
     def describe(self) -> str:
         lines = [f"project {self.project}:"]
@@ -114,6 +168,12 @@ _LOG_ENTRY = re.compile(r"^(?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)", re.M)
 def log_entries(text: str) -> list[str]:
     """devpi-server's log cut into entries, each starting at a timestamp (a traceback stays with its line)."""
     return [entry for entry in _LOG_ENTRY.split(text) if entry.strip()]
+
+
+def tracebacks(log: str) -> tuple[list[str], list[str]]:
+    """The log entries of devpi's log text that hold a traceback: (those a finding reports, the unknown ones)."""
+    crashes = [entry for entry in log_entries(log) if "Traceback" in entry]
+    return [e for e in crashes if known_traceback(e)], [e for e in crashes if not known_traceback(e)]
 
 
 def known_traceback(entry: str) -> str | None:
