@@ -91,3 +91,98 @@ def test_the_run_ends_with_its_wall_time_split_by_phase(run):
 
     result.stdout.fnmatch_lines(["*time by phase*", "wall time * s; seconds spent, summed over all workers:",
                                  "*scenarios (test bodies)*"])
+
+
+# A reported case reproducing devpi#931 (a condition) beside a scenario under the deployment's own upstreams.
+CONDITIONAL = '''
+import pytest
+
+@pytest.mark.promise("R2")
+def test_own_upstreams():
+    pass
+
+@pytest.mark.promise("R2")
+@pytest.mark.finding("R2-intranet-without-project-list")
+def test_intranet_without_project_list(finding):
+    finding("R2-intranet-without-project-list", "devpi asked for /simple/ and gave up")
+
+@pytest.mark.promise("X2")
+@pytest.mark.finding("X2-guide-root-password")
+def test_root_password(finding):
+    finding("X2-guide-root-password", "root/root still logs in")
+'''
+
+
+def test_a_finding_under_a_condition_leaves_the_promise_kept_and_says_the_condition(run, pytester):
+    summary = pytester.path / "summary.md"
+    result, verdicts = run(CONDITIONAL, "--conformance-markdown", str(summary))
+
+    # The CI gate: a run with only findings, conditional or not, exits 0.
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    assert verdicts["R2"]["verdict"] == "kept", verdicts
+    assert verdicts["R2"]["said"] == ("R2 kept; finding under: an intranet without a project list (/simple/ answers 404) "
+                                      "(R2-intranet-without-project-list)"), verdicts
+    assert verdicts["R2"]["under_conditions"] == [{"finding": "R2-intranet-without-project-list",
+                                                   "condition": "an intranet without a project list (/simple/ answers 404)"}]
+    assert verdicts["R2"]["findings"]["R2-intranet-without-project-list"]["status"] == "reproduced", verdicts
+    # A finding under the deployment's own upstreams still makes its promise read "finding".
+    assert verdicts["X2"]["verdict"] == "finding" and verdicts["X2"]["under_conditions"] == [], verdicts
+    assert verdicts["X2"]["findings"]["X2-guide-root-password"]["condition"] == "", verdicts
+    result.stdout.fnmatch_lines(["*promises*", "*kept  R2  A package found only on the intranet*",
+                                 "*R2  finding under: an intranet without a project list * (R2-intranet-without-project-list)",
+                                 "*finding  X2  *"])
+    row = next(line for line in summary.read_text().splitlines() if line.startswith("| R2 "))
+    assert "**kept**<br>finding under: an intranet without a project list" in row, summary.read_text()
+
+
+def test_a_condition_alone_says_nothing_of_the_own_upstreams(run):
+    _, verdicts = run(CONDITIONAL, "-k", "project_list")
+
+    assert verdicts["R2"]["verdict"] == "finding", verdicts
+    assert verdicts["R2"]["said"].startswith("R2 finding; finding under: an intranet without"), verdicts
+
+
+def test_every_condition_names_a_known_finding():
+    from fixtures.promises import CONDITIONS, FINDINGS, STEP_PROMISES, PROMISES
+    from fixtures.deployment import STEPS
+
+    assert set(CONDITIONS) <= set(FINDINGS), sorted(set(CONDITIONS) - set(FINDINGS))
+    assert set(STEP_PROMISES) <= set(STEPS), sorted(set(STEP_PROMISES) - set(STEPS))
+    assert {p for owners in STEP_PROMISES.values() for p in owners} <= set(PROMISES)
+
+
+# A deployment step that fails in a test of another promise (what StepFailed does in DevpiFactory.server).
+STEP_FAILS = '''
+import pytest
+from fixtures.plugin import StepFailed
+
+@pytest.mark.promise("R1", "S3")
+def test_needs_the_service():
+    raise StepFailed("service", "the plist's --serverdir names a directory devpi-init never made")
+
+@pytest.mark.promise("R2")
+def test_also_needs_it():
+    raise StepFailed("service", "the plist's --serverdir names a directory devpi-init never made")
+
+@pytest.mark.promise("O1")
+def test_port_taken():
+    raise StepFailed("service", "every port tried was taken", blames_step=False)
+'''
+
+
+def test_a_failing_step_breaks_the_promise_that_owns_it_even_with_x(run):
+    result, verdicts = run(STEP_FAILS.replace('"R1", "S3"', '"R1"'), "-x")
+
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert {p: v["verdict"] for p, v in verdicts.items()} == {"R1": "not set up", "S3": "BROKEN"}, verdicts
+    assert verdicts["S3"]["broken_by_step"][0]["step"] == "service" and verdicts["R1"]["not_set_up"], verdicts
+    result.stdout.fnmatch_lines(["step 'service' breaks S3 (reported BROKEN*); blocks R1 (reported 'not set up'):",
+                                 "*BROKEN  S3 *"])
+
+
+def test_a_step_that_failed_through_the_host_breaks_nothing(run):
+    _, verdicts = run(STEP_FAILS)
+
+    assert {p: v["verdict"] for p, v in verdicts.items()} == {
+        "R1": "not set up", "S3": "BROKEN", "R2": "not set up", "O1": "not set up"}, verdicts
+    assert len(verdicts["S3"]["tests"]["step failed"]) == 2, verdicts
