@@ -133,6 +133,7 @@ def test_a_missing_file_is_one_clear_error_naming_file_and_step(broken_copy, run
     assert "Traceback" not in result.output, f"the error should not be a traceback\n{result}"
 
 
+@pytest.mark.breaks("P1", "P2")
 def test_a_failing_step_names_its_script_and_shows_its_output(broken_copy, run_suite):
     copy = broken_copy("configure.sh", "devpi login --password", "devpi login --pasword")
     result = run_suite(copy, "suites/smoke")
@@ -140,23 +141,42 @@ def test_a_failing_step_names_its_script_and_shows_its_output(broken_copy, run_s
     assert result.returncode == 1, result
     assert "step 'configure'" in result.output and "configure.sh exited with status" in result.output, result
     assert "--pasword" in result.output or "unrecognized arguments" in result.output, f"the step's own output should be shown\n{result}"
-    assert result.verdicts == {"R1": "not set up", "R2": "not set up", "O1": "not set up"}, (
-        f"every smoke promise needs the step: each should be 'not set up', none judged\n{result}")
-    assert re.search(r"step 'configure' blocks O1, R1, R2 \(reported 'not set up'\)", result.output), result
+    # configure.sh writes the index settings P1 and P2 state: its failure breaks them though no P scenario ran.
+    assert result.verdicts == {"R1": "not set up", "R2": "not set up", "O1": "not set up", "P1": "BROKEN", "P2": "BROKEN"}, (
+        f"every smoke promise needs the step and is 'not set up'; the promises it sets up are BROKEN\n{result}")
+    assert re.search(r"step 'configure' breaks P1, P2 \(reported BROKEN.*\); blocks O1, R1, R2 \(reported 'not set up'\)",
+                     result.output), result
 
 
-def test_a_service_that_does_not_start_leaves_every_promise_not_set_up_with_devpis_own_reason(broken_copy, run_suite):
-    """The plist passes devpi-server an option it does not know: no scenario can run, every promise of the
-    run is 'not set up' by the service step, and the report says the service did not start and quotes
-    devpi-server's own complaint from its log (not only the plist's command line, which names the option
-    whatever happened)."""
+@pytest.mark.breaks("S3")
+def test_a_service_that_does_not_start_breaks_s3_and_leaves_the_rest_not_set_up_with_devpis_own_reason(broken_copy, run_suite):
+    """The plist passes devpi-server an option it does not know: no scenario can run, S3 (the plist) is
+    BROKEN, every promise of the run is 'not set up' by the service step, and the report says the service
+    did not start and quotes devpi-server's own complaint from its log (not only the plist's command line,
+    which names the option whatever happened)."""
     copy = broken_copy("service.sh", "<string>--port</string>", "<string>--no-such-option</string>")
     result = run_suite(copy, "suites/smoke")
 
     assert result.returncode == 1, result
-    assert result.verdicts == {"R1": "not set up", "R2": "not set up", "O1": "not set up"}, (
-        f"a service that does not start leaves every promise of the run not set up, none judged\n{result}")
-    assert re.search(r"step 'service' blocks O1, R1, R2 \(reported 'not set up'\)", result.output), result
+    assert result.verdicts == {"R1": "not set up", "R2": "not set up", "O1": "not set up", "S3": "BROKEN"}, (
+        f"a service that does not start breaks S3 and leaves every promise of the run not set up\n{result}")
+    assert re.search(r"step 'service' breaks S3 \(reported BROKEN.*\); blocks O1, R1, R2 \(reported 'not set up'\)",
+                     result.output), result
     assert re.search(r"the service from com\.manselmi\.devpi\.server\.plist did not start", result.output), result
     assert re.search(r"devpi-server: error: unrecognized arguments: --no-such-option", result.output), (
         f"the report should quote devpi-server's own error from its log\n{result}")
+
+
+@pytest.mark.breaks("S3")
+def test_a_plist_with_a_wrong_server_directory_is_s3_broken_at_the_first_failure(broken_copy, run_suite):
+    """A user stopping at the first failure (`-x`) on a plist that runs devpi-server on a directory devpi-init
+    never made: the first scenario, of another promise, is 'not set up', and S3 is named BROKEN although
+    suites/service never ran."""
+    copy = broken_copy("service.sh", "<string>${DEPLOY_SERVERDIR}</string>", "<string>${DEPLOY_SERVERDIR}-elsewhere</string>")
+    result = run_suite(copy, "suites/smoke", "-x")
+
+    assert result.returncode == 1, result
+    assert result.verdicts.get("S3") == "BROKEN", f"S3 should be BROKEN by its own step\n{result}"
+    assert set(result.verdicts.values()) == {"BROKEN", "not set up"} and result.broken() == {"S3"}, result
+    assert re.search(r"BROKEN\s+S3\b", result.output), f"the promises section should name S3\n{result}"
+    assert "-elsewhere" in result.output, f"the step's error should show the plist's server directory\n{result}"
