@@ -109,11 +109,15 @@ def test_the_guides_command_without_a_flag_fails_c1_where_devpi_has_nothing_to_g
 
 
 def test_the_bundled_deployment_keeps_c1_and_reports_its_findings_leaving_nothing(run_suite):
-    """The whole containers suite on the bundled deployment: no failure, C1 and C2 each with its finding."""
+    """The whole containers suite on the bundled deployment: no failure, C1 and C2 kept under the deployment's own
+    network, each with its finding under a condition (a container without PyPI, a container on a routed link)."""
     result = run_suite(BUNDLED, "suites/containers", "-v")
 
     assert result.returncode == 0, result
-    assert result.verdicts == {"C1": "finding", "C2": "finding"}, result
+    assert result.verdicts == {"C1": "kept", "C2": "kept"}, result
+    for promise, finding_id in (("C1", "C1-container-needs-pypi"), ("C2", "C2-routed-container-needs-wider-bind")):
+        assert [c["finding"] for c in result.report[promise]["under_conditions"]] == [finding_id], result.report[promise]
+        assert re.search(rf"{promise}  finding under: .* \({finding_id}\)", result.output), result
     assert_nothing_left("a passing run", result.output)
 
 
