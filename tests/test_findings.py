@@ -186,3 +186,60 @@ def test_a_step_that_failed_through_the_host_breaks_nothing(run):
     assert {p: v["verdict"] for p, v in verdicts.items()} == {
         "R1": "not set up", "S3": "BROKEN", "R2": "not set up", "O1": "not set up"}, verdicts
     assert len(verdicts["S3"]["tests"]["step failed"]) == 2, verdicts
+
+
+OWN_FINDING = '''
+import pytest
+from fixtures.promises import Finding, precondition, register_finding
+
+FINDING = Finding("R2-own-finding", promise="R2", text="a finding declared in its scenario's file", advice="do the thing")
+register_finding("O1-registered", "O1", "a finding registered by a call")
+
+@pytest.mark.promise("R2")
+@pytest.mark.finding("R2-own-finding", "O1-registered")
+def test_two_findings(finding):
+    finding.add("R2-own-finding", "met the first")
+    finding.add("O1-registered", "met the second")
+
+@pytest.mark.promise("R2")
+def test_plain_assert():
+    assert 1 == 2, "pip got nothing"
+
+@pytest.mark.promise("R2")
+def test_precondition():
+    precondition(False, "the intranet was never asked")
+
+@pytest.mark.promise("R2", "O1")
+def test_two_promises():
+    precondition(False, "the intranet was never asked", promise="O1")
+'''
+
+
+@pytest.mark.parametrize("xdist", [(), ("-n", "2")], ids=["one process", "xdist"])
+def test_a_scenario_files_own_findings_and_several_findings_in_one_test(run, xdist):
+    result, verdicts = run(OWN_FINDING, *xdist)
+
+    result.assert_outcomes(failed=3, xfailed=1)
+    result.stdout.fnmatch_lines(["*[[]R2[]] finding R2-own-finding: met the first", "advice: do the thing",
+                                 "[[]O1[]] finding O1-registered: met the second*"])
+    assert verdicts["R2"]["findings"]["R2-own-finding"]["status"] == "reproduced", verdicts
+    assert verdicts["O1"]["findings"]["O1-registered"]["status"] == "reproduced", verdicts
+    result.stdout.fnmatch_lines(["*findings*", "*reproduced  O1-registered  a finding registered by a call",
+                                 "*reproduced  R2-own-finding  a finding declared in its scenario's file"])
+
+
+def test_an_assertion_of_a_one_promise_scenario_names_its_promise(run):
+    result, verdicts = run(OWN_FINDING, "-k", "not two_findings")
+
+    # What the self-tests read (tests/suite_runs.py SuiteRun.failure_messages).
+    result.stdout.fnmatch_lines(["*AssertionError: [[]R2[]] pip got nothing*",
+                                 "*AssertionError: [[]R2[]] precondition: the intranet was never asked*",
+                                 "*AssertionError: [[]O1[]] precondition: the intranet was never asked*"])
+    assert verdicts["R2"]["verdict"] == "BROKEN", verdicts
+
+
+def test_a_finding_declared_twice_differently_is_an_error(run):
+    twice = OWN_FINDING.replace('register_finding("O1-registered", "O1"', 'register_finding("R2-own-finding", "R2"')
+    result, _ = run(twice)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*test_scenarios.py: finding 'R2-own-finding' is declared twice, differently*"])

@@ -5,9 +5,10 @@ folders are collected together)."""
 from __future__ import annotations
 
 import re
-from urllib.parse import urldefrag, urljoin
 
 import requests
+
+from fixtures.pages import links
 
 RELEASES = (1, 100, 1000)
 BIG = 50 * 10**6  # bytes
@@ -28,11 +29,7 @@ def file_links(session: requests.Session, page_url: str) -> dict[str, str]:
     """filename -> the absolute URL a client follows, from a simple page as pip reads it (HTML)."""
     page = session.get(page_url, headers={"Accept": "text/html"}, timeout=60)
     page.raise_for_status()
-    links = {}
-    for href in re.findall(r'href="([^"]+)"', page.text):
-        url = urldefrag(urljoin(page_url, href)).url
-        links[url.rsplit("/", 1)[-1]] = url
-    return links
+    return {link.url.rsplit("/", 1)[-1]: link.url for link in links(page.text, page_url)}
 
 
 def download(session: requests.Session, url: str) -> int:

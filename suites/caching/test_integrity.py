@@ -24,6 +24,7 @@ import pytest
 
 from fake_upstreams import Mode
 from fixtures import disk
+from fixtures.pages import page_links
 
 SIDES = {"pypi": "root/pypi", "intranet": "root/python-local"}
 
@@ -31,10 +32,10 @@ SIDES = {"pypi": "root/pypi", "intranet": "root/python-local"}
 def advertised_link(index_url: str, project: str, filename: str, http) -> tuple[str, str]:  # noqa: ANN001
     """devpi's URL for `filename` and the sha256 its simple page advertises for it."""
     page = urljoin(index_url, f"{project}/")
-    html = http.get(page, timeout=30).text
-    match = re.search(rf'href="([^"#]*/{re.escape(filename)})#sha256=([0-9a-f]{{64}})"', html)
-    assert match, f"[P4] devpi's page {page} has no link to {filename}:\n{html}"
-    return urljoin(page, match[1]), match[2]
+    status, found = page_links(http, page, timeout=30)
+    match = [link for link in found if link.filename == filename and link.sha256]
+    assert match, f"[P4] devpi's page {page} ({status}) has no link with a sha256 to {filename}: {found}"
+    return match[0].url, match[0].sha256
 
 
 @pytest.mark.promise("P4")

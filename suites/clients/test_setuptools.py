@@ -65,7 +65,7 @@ def test_setup_requires_come_through_root_local_by_the_guides_pydistutils_cfg(de
     mark = devpi.log_size()
     pip = legacy_tools.run([legacy_tools.python, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--retries", "0",
                             "-w", str(tmp_path / "wheels"), "."], home=home, cwd=project)
-    read = f"/+simple/{PRIVATE_PROJECT}/" in devpi.log_tail(200, since=mark)
+    read = f"/+simple/{PRIVATE_PROJECT}/" in devpi.log_since(mark)
     figure("C3_setuptools_under_pip", "read" if read else "ignored",
            f"C3 setuptools {setuptools} under pip (PEP 517): .pydistutils.cfg "
            f"{'was read' if read else 'is not read; setup_requires are pip build requirements, from pip.conf'} "

@@ -34,7 +34,7 @@ from fixtures.catalogue import PRIVATE_PROJECT, PRIVATE_VERSION, PUBLIC_PROJECT
 
 def devpi_asked(world, since: int) -> list[str]:  # noqa: ANN001
     """The requests devpi-server logged since `since` (its log's size then): `GET /root/local/+simple/...`."""
-    return re.findall(r"\[req\d+\] ((?:GET|HEAD) \S+)", world.devpi.log_tail(100000, since=since))
+    return re.findall(r"\[req\d+\] ((?:GET|HEAD) \S+)", world.devpi.log_since(since))
 
 
 def saved(run: containers.ContainerRun, project: str) -> str:

@@ -12,17 +12,14 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
 
 import psutil
 import requests
 
-from fixtures import disk
+from fixtures import disk, pages
 from fixtures.devpi import DevpiServer
 
 THROTTLE_INTERVAL = 10  # launchd's default, which the guide's plist keeps: no restart sooner after a start
-# The page links devpi serves: <a href="../../root/x/+f/abc/def/name-1.0.whl#sha256=...">
-LINK = re.compile(r'href="([^"#]+)#sha256=([0-9a-f]{64})"')
 
 
 def together(*calls: Callable[[], Any]) -> list[Any]:
@@ -43,9 +40,8 @@ def together(*calls: Callable[[], Any]) -> list[Any]:
 
 def page_links(session: requests.Session, page_url: str) -> tuple[int, dict[str, tuple[str, str]]]:
     """A simple page as pip reads it: status and filename -> (absolute URL, sha256)."""
-    response = session.get(page_url, headers={"Accept": "text/html"}, timeout=60)
-    links = {href.rsplit("/", 1)[-1]: (urljoin(response.url, href), sha) for href, sha in LINK.findall(response.text)}
-    return response.status_code, links
+    status, found = pages.page_links(session, page_url)
+    return status, {link.filename: (link.url, link.sha256) for link in found if link.sha256}
 
 
 def sha256_of_url(session: requests.Session, url: str) -> tuple[int, str, int, str]:

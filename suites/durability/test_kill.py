@@ -99,7 +99,7 @@ def test_devpi_server_killed_mid_request_comes_back_consistent_with_nothing_lost
     log_from = server.log_size()
     with ThreadPoolExecutor(1) as pool:
         change = pool.submit(api.set_index_options, "root/local", title="changed while killed")
-        wait_for(lambda: "PATCH /root/local" in server.log_tail(20, since=log_from), "devpi logged the index change")
+        wait_for(lambda: "PATCH /root/local" in server.log_since(log_from), "devpi logged the index change")
         spawned = kill_devpi_server(server)
         killed_at = time.monotonic()
         change.exception()

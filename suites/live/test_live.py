@@ -10,7 +10,7 @@ from __future__ import annotations
 import configparser
 import plistlib
 import re
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename, parse_wheel_filename
@@ -18,6 +18,7 @@ from packaging.version import Version
 
 from fixtures.clients import index_versions
 from fixtures.deployment import PLIST_NAME, config_mismatches, requested_index_config
+from fixtures.pages import links
 
 
 def same_server(url: str, other: str) -> bool:
@@ -68,8 +69,8 @@ def links_by_index(page_url: str, html: str) -> dict[str, list[str]]:
     """index (root/pypi, root/python-local...) -> the files root/local's simple page links from it, read from
     the links' devpi paths (/USER/INDEX/+f/ or +e/)."""
     found: dict[str, list[str]] = {}
-    for href in re.findall(r'href="([^"]+)"', html):
-        url = unquote(urljoin(page_url, href)).split("#")[0]
+    for link in links(html, page_url):
+        url = unquote(link.url)
         match = re.search(r"://[^/]+/([^/+]+/[^/+]+)/\+[ef]/", url)
         found.setdefault(match[1] if match else url, []).append(url.rsplit("/", 1)[-1])
     return found

@@ -197,7 +197,7 @@ def measure(intranet: Intranet, pip_client: PipClient, batch: list[str], *, at_o
     def run(label: str, clone: IndexClone, names: tuple[str, ...], baseline: float = 0.0) -> PipRun:
         since = devpi.log_size()
         result = clients[clone.name].download(*names, index_url=clone.simple_url, args=GUIDE_ARGS)
-        return PipRun(label, clone, names, result, baseline, devpi.log_tail(100000, since=since))
+        return PipRun(label, clone, names, result, baseline, devpi.log_since(since))
 
     public, many = (PUBLIC_PROJECT,), tuple(batch)
     read_at = intranet.upstream.log.mark()
