@@ -234,8 +234,9 @@ class DeploymentMachine(RuleBasedStateMachine):
 
     # -- the service --------------------------------------------------------------------------------
     # A restart costs a devpi-server start (10-25 s on a loaded machine); hypothesis readily draws one rule many
-    # times over, and a run of restarts checks little the first two did not: at most two per sequence.
-    @precondition(lambda self: self.restarts < 2)
+    # times over, and a run of restarts checks little the first two did not: at most two per sequence. The default
+    # budget's few random sequences leave them to its story (a restart while the intranet is gone) and to nightly.
+    @precondition(lambda self: self.restarts < (2 if profile() == "nightly" else 0))
     @rule()
     def restart_the_service(self) -> None:
         before = disk.all_files(disk.usage(self.world.devpi.serverdir))
