@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import inspect
+import os
 import re
 import subprocess
 import sys
@@ -51,15 +52,21 @@ PYTEST_ALIASES = {"--junitxml"}
 LINKS_NOT_YET_MERGED = {"docs/devpi7-migration.md"}
 
 
+def child(*args: str) -> str:
+    """A child pytest or python here, as a user runs it (not as an xdist worker); its output."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST_")}
+    done = subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+                          check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
 def pages() -> list[Path]:
     return [README, *DOCS]
 
 
 def help_options(*command: str) -> set[str]:
-    done = subprocess.run([sys.executable, *command, "--help"], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return set(re.findall(r"(?<![\w-])--[a-z][\w-]*", done.stdout))
+    return set(re.findall(r"(?<![\w-])--[a-z][\w-]*", child(*command, "--help")))
 
 
 def test_readme_is_a_page_a_newcomer_reads_in_ten_minutes():
@@ -183,17 +190,13 @@ def span_problems(span: str, fixture_names: set[str], markers: set[str]) -> list
 
 @pytest.fixture(scope="module")
 def fixture_names() -> set[str]:
-    done = subprocess.run([sys.executable, "-m", "pytest", "--fixtures", "suites", "-q", "-p", "no:cacheprovider"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return set(re.findall(r"^(\w+)(?: \[\w+ scope\])? -- ", done.stdout, re.M))
+    listed = child("-m", "pytest", "--fixtures", "suites", "-q", "-p", "no:cacheprovider")
+    return set(re.findall(r"^(\w+)(?: \[\w+ scope\])? -- ", listed, re.M))
 
 
 @pytest.fixture(scope="module")
 def markers() -> set[str]:
-    done = subprocess.run([sys.executable, "-m", "pytest", "--markers", "-p", "no:cacheprovider"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
-    return set(re.findall(r"^@pytest\.mark\.(\w+)", done.stdout, re.M))
+    return set(re.findall(r"^@pytest\.mark\.(\w+)", child("-m", "pytest", "--markers", "-p", "no:cacheprovider"), re.M))
 
 
 def test_every_fixture_and_keyword_of_the_kit_cheat_sheet_exists(fixture_names, markers):
