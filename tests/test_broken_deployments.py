@@ -20,7 +20,7 @@ SUITES = ROOT / "suites"
 # Promises no deployment change can break, each with why; everything else needs a breakage.
 NO_BREAKAGE = {
     # fixtures/benchmarks.py gives B2 to the benchmarks only with --benchmark-against: a slower devpi-server is
-    # its finding (B2-slower-than-baseline), a figure and never a failure, by design (README "Speed").
+    # its finding (B2-slower-than-baseline), a figure and never a failure, by design (docs/benchmarks.md).
     "B2": "a comparison of two devpi-servers' speed reports a finding, never BROKEN",
 }
 # A standalone self-test proves a promise broken with this marker (tests/conftest.py registers it). Collected,
