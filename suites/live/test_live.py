@@ -37,7 +37,7 @@ def test_the_index_is_configured_as_the_deployment_says(index, live_api, live_se
     """Types, bases and their order, mirror URLs, which mirror passes through and which caches: what
     the deployment's configure step asks for is what the server reports."""
     asked = requested_index_config(deployment, ["configure"], live_settings, tmp_path)
-    problems = config_mismatches({index: asked.get(index, {})}, live_api.index_config)
+    problems = config_mismatches({index: asked.get(index, {})}, live_api.index_config_raw, live_api.dialect)
     promise = {"root/local": "R1", "root/pypi": "P1"}.get(index, "P2")
     assert not problems, (f"[{promise}] {index} on {live_api.url} is not configured as {deployment.source}/configure.sh "
                           f"says: " + "; ".join(problems))

@@ -318,8 +318,10 @@ class DeploymentMachine(RuleBasedStateMachine):
 
 @pytest.mark.promise("R3", "O1", "O3", "O4", "C4")
 def test_any_sequence_of_events_keeps_the_promises(deployment, make_devpi, fake_pypi, fake_artifactory, packages,
-                                                   pip_client, uv_client, tmp_path, figure, pytestconfig):
-    copy = deployment.copy_with_server_options(tmp_path / "deployment", "--mirror-cache-expiry", str(EXPIRY))
+                                                   pip_client, uv_client, tmp_path, figure, pytestconfig,
+                                                   devpi_server_version):
+    copy = deployment.copy_with_server_options(tmp_path / "deployment", "--mirror-cache-expiry", str(EXPIRY),
+                                           version=devpi_server_version)
     server = make_devpi(deployment_path=copy.source)
     world = World(server, {"intranet": fake_artifactory, "pypi": fake_pypi}, packages, pip_client, uv_client,
                   log_seen=server.log_size())

@@ -47,7 +47,9 @@ _OPTIONS = """
 import json, sys
 from devpi_server.config import get_pluginmanager, parseoptions
 args = parseoptions(get_pluginmanager(), sys.argv[1:]).args
-print(json.dumps({"request_timeout": args.request_timeout, "mirror_cache_expiry": args.mirror_cache_expiry}))
+# devpi-server 7 calls it --remote-refresh-delay (fixtures/devpi_versions.py SERVER_OPTIONS).
+expiry = args.remote_refresh_delay if hasattr(args, "remote_refresh_delay") else args.mirror_cache_expiry
+print(json.dumps({"request_timeout": args.request_timeout, "mirror_cache_expiry": expiry}))
 """
 
 

@@ -19,8 +19,10 @@ EXPIRY = 15  # seconds: room for two pip runs on a loaded machine, short enough 
 @pytest.mark.promise("O4")
 @pytest.mark.devpi_versions(">=6.12.1")
 def test_a_304_from_the_intranet_starts_a_new_cache_expiry(deployment, make_devpi, fake_artifactory, packages,
-                                                           pip_client, project_name, tmp_path, figure):
-    copy = deployment.copy_with_server_options(tmp_path / "deployment", "--mirror-cache-expiry", str(EXPIRY))
+                                                           pip_client, project_name, tmp_path, figure,
+                                                           devpi_server_version):
+    copy = deployment.copy_with_server_options(tmp_path / "deployment", "--mirror-cache-expiry", str(EXPIRY),
+                                           version=devpi_server_version)
     index_url = make_devpi(deployment_path=copy.source).index_url("root/local")
     name = project_name("etagged")
     page = rf"/simple/{name}/$"
