@@ -145,3 +145,7 @@ def http() -> Iterator[requests.Session]:
     """Plain HTTP for the unit tests of the fakes: the harness's one proxy-free session builder."""
     with http_session() as session:
         yield session
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "breaks(promise): a self-test that a broken copy of the deployment breaks this promise")
