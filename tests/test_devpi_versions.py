@@ -53,6 +53,7 @@ def test_options_keys_and_types_one_by_one():
         assert SEVEN.key(old) == new and meaning_key(new) == old
     for old, new in INDEX_TYPES.items():
         assert SEVEN.index_type(old) == new
+    assert SEVEN.storage("sqlite") == "sqla_lite" and SIX.storage("sqlite") == "sqlite"
     assert SEVEN.key("volatile") == "volatile" and meaning_key("volatile") == "volatile"
 
 
@@ -89,3 +90,10 @@ def test_a_script_in_the_other_versions_words_is_named_with_the_changelog_line()
     assert config_mismatches(migrated, seven.__getitem__, SIX)[0].startswith(
         "root/python-local: asked remote_url='http://a/simple/', but devpi-server 6.20.3 (before 7) calls it mirror_url")
 
+
+
+def test_advice_is_worded_for_the_version_the_user_runs():
+    advice = "set mirror_no_project_list=True (type=mirror) or --mirror-cache-expiry 30; mirror_url_x stays"
+    assert SEVEN.words(advice) == ("set remote_no_project_list=True (type=remote) or --remote-refresh-delay 30; "
+                                   "mirror_url_x stays")
+    assert SIX.words(advice) == advice
