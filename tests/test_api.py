@@ -23,7 +23,9 @@ PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_pro
 
 @pytest.fixture
 def api() -> DevpiApi:
-    return DevpiApi(BASE, timeout=7)
+    api = DevpiApi(BASE, timeout=7)
+    api.server_version = "6.20.3"  # what devpi's X-Devpi-Server-Version header would have said
+    return api
 
 
 @pytest.fixture
@@ -234,3 +236,15 @@ def test_loopback_is_reached_directly_despite_proxy_env() -> None:
         finally:
             server.shutdown()
             thread.join(5)
+
+
+def test_the_api_speaks_the_version_the_server_names(mocked: responses.RequestsMock) -> None:
+    """devpi's X-Devpi-Server-Version header picks the words: devpi 7's answers read in meaning words,
+    and a setting in meaning words is sent in devpi 7's."""
+    api = DevpiApi(BASE, timeout=7)
+    seven = {"X-Devpi-Server-Version": "7.0.0b4"}
+    mocked.get(f"{BASE}/+api", headers=seven, json={"result": {}})
+    mocked.patch(f"{BASE}/root/pypi", headers=seven, match=[matchers.json_params_matcher(["remote_refresh_delay=0"])],
+                 json={"result": {"type": "remote", "remote_refresh_delay": 0}})
+    assert api.set_index_options("root/pypi", mirror_cache_expiry=0) == {"type": "mirror", "mirror_cache_expiry": 0}
+    assert api.dialect.renamed

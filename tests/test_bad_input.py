@@ -56,3 +56,24 @@ def test_an_upstream_serving_nonsense_is_one_named_failure(bad, run_suite):
     harness = [line for line in result.output.splitlines() if line.startswith(("fixtures/", "suites/")) and ".py:" in line
                and "AssertionError" not in line]
     assert not harness, f"{bad}: the harness itself raised instead of naming the problem\n{result}"
+
+
+def test_an_unknown_devpi_server_version_for_the_migrated_copy_is_one_clear_error(tmp_path, run_suite):
+    """deployment-devpi7's install step asks for a 7.x that the registry does not have: the step and the cause,
+    once (no 7.x is installed)."""
+    result = run_suite(BUNDLED.parent / "deployment-devpi7", "suites/smoke", "--promise", "R1",
+                       "--devpi-server-version", "7.0.0b99")
+
+    assert result.returncode == 1 and set(result.verdicts.values()) == {"not set up"}, result
+    assert "step 'install'" in result.output, result
+    assert result.output.count("cause: devpi-server 7.0.0b99 does not exist on the package registry") == 1, result
+
+
+def test_a_migrated_copy_missing_a_file_is_one_clear_error(tmp_path, run_suite):
+    copy = Deployment(BUNDLED.parent / "deployment-devpi7").copy_with(tmp_path / "deployment-devpi7")
+    (copy.source / "configure.sh").unlink()
+    result = run_suite(copy.source, "suites/smoke", "--promise", "R1")
+
+    assert result.returncode == 4, f"a usage error (exit 4) was expected\n{result}"
+    assert "step 'configure'" in result.output and "missing file configure.sh" in result.output, result
+    assert result.output.count("missing file configure.sh") == 1 and "Traceback" not in result.output, result

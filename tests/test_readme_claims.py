@@ -48,10 +48,6 @@ OTHER_TOOLS_OPTIONS = {
 # pytest's help shows only the first spelling of an option; its other spellings the pages use.
 PYTEST_ALIASES = {"--junitxml"}
 
-# Linked before the file exists: docs/devpi7-migration.md arrives with the devpi 7 branch's merge.
-LINKS_NOT_YET_MERGED = {"docs/devpi7-migration.md"}
-
-
 def child(*args: str) -> str:
     """A child pytest or python here, as a user runs it (not as an xdist worker); its output."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST_")}
@@ -235,8 +231,7 @@ def test_every_relative_link_leads_to_a_file_and_heading_that_exist():
             linked = (page.parent / path).resolve() if path else page
             where = str(linked.relative_to(ROOT)) if linked.is_relative_to(ROOT) else str(linked)
             if not linked.exists():
-                if where not in LINKS_NOT_YET_MERGED:
-                    problems.append(f"{page.relative_to(ROOT)}: {target}: no such file")
+                problems.append(f"{page.relative_to(ROOT)}: {target}: no such file")
             elif anchor and linked.suffix == ".md" and anchor not in slugs(linked):
                 problems.append(f"{page.relative_to(ROOT)}: {target}: no such heading in {where}")
     assert not problems, "links in README.md and docs/:\n  " + "\n  ".join(problems)

@@ -108,6 +108,17 @@ def test_what_devpi_asked_is_read_whatever_the_mechanism_and_per_index(offline):
     everything = asked(DEVPI_LOG)
     assert (everything.list_reads, everything.page_reads, everything.waits) == (2, 2, 2), everything.lines
     assert not asked("2026-11-29 23:34:47,862 INFO  [req52] GET /root/t2-local/+simple/numpy/\n", "root/t2-local").any
+    # devpi 7 words the same wait as an inheritance-rules check (devpi_server/model/inheritance.py)
+    seven = asked("2026-12-06 07:00:36,001 INFO  [req58] GET /root/t10-local/+simple/numpy/\n"
+                  "2026-12-06 07:00:38,002 WARNI [req58] [Rtx9] Failed to check remote project existence to apply "
+                  "inheritance rules. Assume it does not exist (URL('http://127.0.0.1:1/simple/numpy/') returned -1 "
+                  "ReadTimeout(''): timeout after 2 seconds)\n", "root/t10-local")
+    assert (seven.list_reads, seven.page_reads, seven.waits) == (0, 1, 1), seven.lines
+    # devpi 7 reads a project list in a write transaction, untagged by the request that waits for it
+    writer = ("2026-12-06 07:17:21,410 INFO  [req57] GET /root/t8-local/+simple/pip/\n"
+              "2026-12-06 07:17:23,477 WARNI [Wtx18] serving stale projects for 't8-python-local', getting data timed "
+              "out after 2 seconds\n")
+    assert asked(writer, "root/t8-local").waits == 1 and not asked(writer, "root/t9-local").any
 
 
 def test_every_advised_change_applies_to_the_deployment(offline, tmp_path):

@@ -46,7 +46,7 @@ def test_the_index_is_configured_as_the_deployment_says(index, live_api, live_se
     assert asked.get(index), (f"[{promise}] nothing to compare: {deployment.source}/configure.sh asks nothing of {index} "
                               f"(it sets: {', '.join(sorted(asked)) or 'no index at all'}), so its configuration on "
                               f"{live_api.url} cannot be checked against the deployment")
-    problems = config_mismatches({index: asked[index]}, live_api.index_config)
+    problems = config_mismatches({index: asked[index]}, live_api.index_config_raw, live_api.dialect)
     assert not problems, (f"[{promise}] {index} on {live_api.url} is not configured as {deployment.source}/configure.sh "
                           f"says: " + "; ".join(problems))
 

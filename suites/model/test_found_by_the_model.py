@@ -18,7 +18,8 @@ EXPIRY = 2
 @pytest.mark.finding("O1-outage-logs-traceback")
 @pytest.mark.parametrize("mode", [Mode.HANG, Mode.ERROR_5XX], ids=lambda mode: mode.value)
 def test_an_intranet_outage_leaves_no_traceback_in_devpis_log(mode, deployment, make_devpi, fake_artifactory, packages,
-                                                              pip_client, project_name, tmp_path, figure, finding):
+                                                              pip_client, project_name, tmp_path, figure, finding,
+                                                              devpi_server_version):
     """Found by the model, shrunk to: a private release installed once, the cache expiry waited out, the
     intranet gone (hanging: nightly profile; answering 503: default budget), pip install. pip gets its
     cached copy (O1 holds), and devpi logs a traceback for an outage the deployment is built to survive:
@@ -27,7 +28,8 @@ def test_an_intranet_outage_leaves_no_traceback_in_devpis_log(mode, deployment, 
     - 503: "serving stale links, because of exception Traceback ... UpstreamError: 503 status".
     A crash report in the log of a healthy outage is one the person on call has to read and dismiss. Any
     other traceback (model.known_traceback does not know it) fails O1."""
-    copy = deployment.copy_with_server_options(tmp_path / "deployment", "--mirror-cache-expiry", str(EXPIRY))
+    copy = deployment.copy_with_server_options(tmp_path / "deployment", "--mirror-cache-expiry", str(EXPIRY),
+                                               version=devpi_server_version)
     server = make_devpi(deployment_path=copy.source)
     # The wait must outlast the expiry in force: root/python-local's own (the suite's advice for O7 sets one).
     expiry, source = cache_expiry(server, PYTHON_LOCAL, server_options(server))

@@ -22,9 +22,28 @@ from fixtures.pages import links
 QUIET = ("--disable-pip-version-check",)
 
 
+def last_base_won(devpi, fresh_local, results, name: str, filename: str, finding) -> None:  # noqa: ANN001
+    """devpi-server 7 (7.0.0b4) walks root/local's remote bases in reverse and keeps the first copy of a file name
+    it meets: every client got root/pypi's, and root/local's page offers that one only. Then a finding, with the
+    page's traversal (on 6, and for anything else, the scenario's assertions judge)."""
+    __tracebackhide__ = True
+    pypi = fresh_local.clone_of("root/pypi")
+    if not devpi.api.dialect.renamed or not all(r.ok and r.file(name).served_by == pypi for r in results):
+        return
+    status, page = devpi.api.simple_page(fresh_local.name, name)
+    if status != 200 or page.count(filename) != 2 or f"{pypi.split('/')[1]}/+f/" not in page:
+        return
+    traversal = page[page.find("<ol>"):page.find("</ol>")].replace("<li>", "").replace("</li>", ";").replace("<ol>", "")
+    finding("R5-devpi7-last-base-wins", f"devpi-server {devpi.api.server_version}: for {filename} on both upstreams, pip "
+            f"and uv got root/pypi's copy ({pypi}), the last of root/local's bases; root/local's page offers only that "
+            f"link (its traversal: {traversal.strip()}). On devpi 6 the first base, root/python-local, wins. Advice: give "
+            f"internal packages names nobody can publish on PyPI (the guide's org prefix)")
+
+
 @pytest.mark.promise("R5")
-def test_same_file_on_both_upstreams_is_served_by_the_intranet_index(fresh_local, fake_pypi, fake_artifactory, packages,
-                                                                     pip_client, uv_client, project_name):
+@pytest.mark.finding("R5-devpi7-last-base-wins")
+def test_same_file_on_both_upstreams_is_served_by_the_intranet_index(devpi, fresh_local, fake_pypi, fake_artifactory, packages,
+                                                                     pip_client, uv_client, project_name, finding):
     """The identical 1.0 wheel on PyPI and on the intranet: pip and uv both get it from
     root/python-local, the first of root/local's bases, every time."""
     name = project_name("same-file")
@@ -34,6 +53,7 @@ def test_same_file_on_both_upstreams_is_served_by_the_intranet_index(fresh_local
 
     results = [pip_client.resolve(name, index_url=fresh_local.simple_url, args=QUIET) for _ in range(2)]
     results.append(uv_client.resolve(name, index_url=fresh_local.simple_url))
+    last_base_won(devpi, fresh_local, results, name, wheel.filename, finding)
 
     for result in results:
         assert result.ok, f"[R5] {result.client} could not resolve {name}\n{result}"
@@ -45,8 +65,10 @@ def test_same_file_on_both_upstreams_is_served_by_the_intranet_index(fresh_local
 
 
 @pytest.mark.promise("R5")
+@pytest.mark.finding("R5-devpi7-last-base-wins")
 def test_same_file_name_with_different_bytes_gives_the_intranets_bytes(devpi, fresh_local, fake_pypi, fake_artifactory,
-                                                                      pip_client, uv_client, project_name, tmp_path: Path):
+                                                                      pip_client, uv_client, project_name, tmp_path: Path,
+                                                                      finding):
     """PyPI and the intranet both publish `<name>-1.0-py3-none-any.whl`, with different contents.
     devpi lists one link for that file name, the intranet's: pip and uv install the intranet's
     bytes, and PyPI's file is never offered."""
@@ -59,6 +81,7 @@ def test_same_file_name_with_different_bytes_gives_the_intranets_bytes(devpi, fr
 
     pip = pip_client.resolve(name, index_url=fresh_local.simple_url, args=QUIET)
     uv = uv_client.resolve(name, index_url=fresh_local.simple_url)
+    last_base_won(devpi, fresh_local, [pip, uv], name, public.filename, finding)
 
     for result in (pip, uv):
         assert result.ok, f"[R5] {result.client} could not resolve {name}\n{result}"

@@ -21,10 +21,10 @@ from fixtures.api import http_session
 BOGUS = base64.b64encode(b"root:not-a-token").decode()
 
 
-def attempts(index: str, dist) -> dict[str, tuple[str, str, dict]]:  # noqa: ANN001
+def attempts(index: str, dist, dialect) -> dict[str, tuple[str, str, dict]]:  # noqa: ANN001
     """What a stranger tries: (method, path, requests keyword arguments)."""
     return {
-        "create an index": ("PUT", "root/x1-stranger", {"json": {"type": "stage", "bases": []}}),
+        "create an index": ("PUT", "root/x1-stranger", {"json": {"type": dialect.index_type("stage"), "bases": []}}),
         "change root/local's bases": ("PATCH", index, {"json": ["bases=root/pypi"]}),
         "upload to root/local": ("POST", f"{index}/", {
             "data": {":action": "file_upload", "name": dist.name, "version": dist.version},
@@ -72,7 +72,7 @@ def test_without_the_root_password_nothing_can_be_changed(who, devpi, fresh_loca
     statuses = {}
     with http_session() as stranger:
         stranger.headers.update({"Accept": "application/json", **WHO[who](devpi)})
-        for what, (method, path, kwargs) in attempts(index, dist).items():
+        for what, (method, path, kwargs) in attempts(index, dist, devpi.api.dialect).items():
             response = stranger.request(method, devpi.api.url + path, timeout=30, **kwargs)
             statuses[what] = response.status_code
             assert response.status_code in (401, 403), (

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from fixtures.devpi_versions import dialect
+
 RECORDER = '#!/bin/sh\nprintf "%s\\n" "$(basename "$0") $*" >> "{log}"\n'
 
 
@@ -61,7 +63,7 @@ def written(service, tmp_path):  # noqa: ANN001, ANN201
 
 
 @pytest.mark.promise("S3")
-def test_the_plist_the_wrapper_and_devpi_init_name_the_same_program_port_and_server_directory(written):
+def test_the_plist_the_wrapper_and_devpi_init_name_the_same_program_port_and_server_directory(written, devpi_server_version):
     service, calls = written
     settings = service.settings
     plist = service.plist()
@@ -84,7 +86,7 @@ def test_the_plist_the_wrapper_and_devpi_init_name_the_same_program_port_and_ser
                                          ("init.sh's devpi-init --serverdir", option(init, "--serverdir")),
                                          ("env.sh's DEPLOY_SERVERDIR", env["DEPLOY_SERVERDIR"])])
     agree("S3", "the port", [("the plist's --port", option(args, "--port")), ("env.sh's DEPLOY_PORT", env["DEPLOY_PORT"])])
-    assert option(init, "--storage") == "sqlite" and option(init, "--role") == "standalone", f"[S1] devpi-init's arguments: {init}"
+    assert option(init, "--storage") == dialect(devpi_server_version).storage("sqlite") and option(init, "--role") == "standalone", f"[S1] devpi-init's arguments: {init}"
 
 
 @pytest.mark.promise("C3")

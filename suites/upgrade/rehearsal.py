@@ -2,8 +2,8 @@
 terms of the version that reads it (devpi's own export and import: fixtures/export.py).
 
 devpi-server 7 renamed the "mirror" index type to "remote" and its "mirror_*" options to "remote_*"
-(mirror_cache_expiry became remote_refresh_delay; its changelog). An upgrade that carries a setting
-over under its new name has kept it, so settings are compared by meaning, not by key.
+(fixtures/devpi_versions.py, the suite's one table of devpi 7's renames). An upgrade that carries a
+setting over under its new name has kept it, so settings are compared by meaning, not by key.
 """
 
 from __future__ import annotations
@@ -13,19 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fixtures.clients import ResolvedFile
+from fixtures.devpi_versions import meaning, meaning_key
 
 INDEXES = ("root/pypi", "root/python-local", "root/local")
-NEW_NAMES = {"mirror_url": "remote_url", "mirror_use_external_urls": "remote_use_external_urls",
-             "mirror_cache_expiry": "remote_refresh_delay", "mirror_no_project_list": "remote_no_project_list"}
-NEW_TYPES = {"mirror": "remote", "stage": "local"}
-
-
-def meaning(config: dict) -> dict:
-    """An index configuration with devpi 7's names for devpi 6's settings."""
-    named = {NEW_NAMES.get(key, key): value for key, value in config.items()}
-    if "type" in named:
-        named["type"] = NEW_TYPES.get(named["type"], named["type"])
-    return named
 
 
 def lost_settings(before: dict[str, dict], after: dict[str, dict], asked: dict[str, dict[str, str]]) -> list[str]:
@@ -34,7 +24,7 @@ def lost_settings(before: dict[str, dict], after: dict[str, dict], asked: dict[s
     for index, keys in asked.items():
         old, new = meaning(before.get(index, {})), meaning(after.get(index, {}))
         for key in keys:
-            key = NEW_NAMES.get(key, key)
+            key = meaning_key(key)
             if old.get(key) != new.get(key):
                 lost.append(f"{index}: {key} was {old.get(key)!r}, is {new.get(key)!r}")
     return lost

@@ -1,0 +1,87 @@
+"""Self-tests on devpi-server 7: broken copies of the migrated deployment (deployment-devpi7/) fail with the
+right promise. They need a 7.x install of the migrated copy, so they run only when the session is one:
+
+    pytest tests/test_devpi7_selftest.py --devpi-server-version 7.0.0b4 --deployment deployment-devpi7
+
+and skip otherwise, saying so (7.x runs beyond one smoke run belong to the version matrix, not CI). Each child
+run is the smoke suite in a network namespace with nothing but loopback, so a mirror left on its default URL
+reaches no real PyPI: it fails as a user's machine without PyPI would."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from deployment_changes import SMOKE_R1, SMOKE_R2
+from suite_runs import ROOT, SuiteRun, suite_command, wait_for_no_processes_mentioning
+
+from fixtures.deployment import BUNDLED, Deployment
+from fixtures.devpi_versions import dialect
+from fixtures.migration import MIGRATED
+
+pytestmark = pytest.mark.selftest
+
+PYPI_ON_ITS_DEFAULT_URL = ("configure.sh", ' ${DEPLOY_PYPI_URL:+"remote_url=${DEPLOY_PYPI_URL}"}', "")
+NO_BASES = ("configure.sh", "  bases='root/python-local,root/pypi' \\\n", "")
+
+
+@pytest.fixture
+def on_devpi_7(deployment: Deployment, devpi_server_version) -> None:  # noqa: ANN001
+    if not dialect(devpi_server_version).renamed or deployment.source != MIGRATED:
+        pytest.skip(f"needs a devpi-server 7 session on the migrated copy (this one: {devpi_server_version}, "
+                    f"{deployment.source.name}): pytest {Path(__file__).relative_to(ROOT)} --devpi-server-version "
+                    f"7.0.0b4 --deployment deployment-devpi7")
+    if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("ip"):
+        pytest.skip("needs root, unshare and ip: the child run must have nothing but loopback")
+
+
+def loopback_only_run(tmp_path: Path, devpi_prefix: Path, copy: Path, *args: str) -> SuiteRun:
+    command = ["unshare", "-n", "--", "sh", "-c", 'ip link set lo up && exec "$@"', "sh",
+               *suite_command(tmp_path, devpi_prefix, copy, *args)]
+    started = time.monotonic()
+    done = subprocess.run(command, cwd=ROOT, env={**os.environ, "HOME": str(tmp_path / "home")}, capture_output=True,
+                          text=True, timeout=900, check=False)
+    report = tmp_path / "verdicts.json"
+    full = json.loads(report.read_text()) if report.exists() else {}
+    result = SuiteRun(done.returncode, done.stdout + done.stderr, {p: v["verdict"] for p, v in full.items()},
+                      time.monotonic() - started, tuple(command), full)
+    left = wait_for_no_processes_mentioning(str(tmp_path / "basetemp"))
+    assert not left, "the suite left processes behind:\n" + "\n".join(left) + f"\n{result}"
+    return result
+
+
+@pytest.mark.breaks("R1")
+@pytest.mark.usefixtures("on_devpi_7")
+def test_root_pypi_left_on_its_default_url_breaks_r1_on_7(tmp_path, devpi_prefix):
+    copy = Deployment(MIGRATED).copy_with(tmp_path / "deployment-devpi7", PYPI_ON_ITS_DEFAULT_URL).source
+    result = loopback_only_run(tmp_path, devpi_prefix, copy, "--promise", "R1", "--promise", "R2", SMOKE_R1, SMOKE_R2)
+
+    assert result.verdicts.get("R1") == "BROKEN", f"R1 should be BROKEN with root/pypi on pypi.org\n{result}"
+    assert any("pip could not download numpy through root/local" in m for m in result.failure_messages("R1")), result
+    assert result.verdicts.get("R2") == "kept", f"the intranet's package does not need root/pypi\n{result}"
+
+
+@pytest.mark.breaks("R1")
+@pytest.mark.breaks("R2")
+@pytest.mark.usefixtures("on_devpi_7")
+def test_root_local_without_its_bases_breaks_r1_and_r2_on_7(tmp_path, devpi_prefix):
+    copy = Deployment(MIGRATED).copy_with(tmp_path / "deployment-devpi7", NO_BASES).source
+    result = loopback_only_run(tmp_path, devpi_prefix, copy, "--promise", "R1", "--promise", "R2", SMOKE_R1, SMOKE_R2)
+
+    assert result.broken() == {"R1", "R2"}, f"R1 and R2 should be BROKEN with root/local's bases dropped\n{result}"
+    assert any("through root/local" in m for m in result.failure_messages("R2")), result
+
+
+@pytest.mark.usefixtures("on_devpi_7")
+def test_the_guide_as_written_on_7_names_its_failing_step_fix_and_the_migrated_copy_once(run_suite, devpi_server_version):
+    result = run_suite(BUNDLED, "suites/smoke", "--devpi-server-version", str(devpi_server_version))
+
+    assert result.returncode == 1 and set(result.verdicts.values()) == {"not set up"}, result
+    assert "step 'init'" in result.output and "The backend 'sqlite' can't be found" in result.output, result
+    assert result.output.count("the one-line fix is `--storage sqlite` -> `--storage sqla_lite`") == 1, result
+    assert result.output.count("deployment-devpi7/ (docs/devpi7-migration.md)") == 1, result
