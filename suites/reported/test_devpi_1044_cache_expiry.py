@@ -25,7 +25,7 @@ LONGEST = 60  # seconds: the longest expiry of root/python-local's own this scen
 def test_a_304_from_the_intranet_starts_a_new_cache_expiry(deployment, make_devpi, fake_artifactory, packages,
                                                            pip_client, project_name, tmp_path, figure, effective_setting):
     copy = deployment.copy_with_server_options(tmp_path / "deployment", "--mirror-cache-expiry", str(EXPIRY))
-    server = make_devpi(deployment_path=copy.source)
+    server = make_devpi(deployment=copy.source)
     index_url = server.index_url("root/local")
     setting = effective_setting("root/python-local", "mirror_cache_expiry", server=server)
     expiry = int(setting.value)
