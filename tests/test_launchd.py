@@ -18,12 +18,11 @@ import pytest
 from suite_runs import wait_for_no_processes_mentioning
 
 from fixtures import launchd
-from fixtures.launchd import Job, launchctl_env, parse_print
+from fixtures.launchd import DOMAIN, Job, launchctl_env, parse_print
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the stand-in replaces launchd on Linux only")
 
 UID = os.getuid()
-DOMAIN = f"gui/{UID}/"
 LABEL = "org.example.standin"
 
 

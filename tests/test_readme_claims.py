@@ -87,13 +87,12 @@ def test_every_option_the_pages_name_exists():
 # -- README's kit cheat-sheet -----------------------------------------------------------------------------------
 
 def make_devpi_keywords() -> set[str]:
-    """make_devpi's own keywords, and DevpiFactory.server's and Settings' it passes on (`deployment` it sets itself,
-    from `deployment_path`)."""
+    """make_devpi's own keywords, and DevpiFactory.server's and Settings' it passes on."""
     make = next(fixtures.plugin.make_devpi._get_wrapped_function()(None))
     server = inspect.signature(DevpiFactory.server.__wrapped__).parameters
     named = {n for n, p in [*inspect.signature(make).parameters.items(), *server.items()]
              if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) and n != "self"}
-    return (named | {f.name for f in dataclasses.fields(Settings)}) - {"deployment"}
+    return (named | {f.name for f in dataclasses.fields(Settings)})
 
 
 # What each name the cheat-sheet uses is: a fixture's object (its class) or what the code calls it.
@@ -206,12 +205,12 @@ def test_every_fixture_and_keyword_of_the_kit_cheat_sheet_exists(fixture_names, 
 
 
 def test_the_cheat_sheet_check_catches_a_wrong_keyword(fixture_names, markers):
-    # The drift this test exists for: make_devpi's keyword is deployment_path.
-    assert span_problems("make_devpi(deployment=copy)", fixture_names, markers)
+    # The drift this test exists for: make_devpi's keyword is `deployment`, as the factory's (once deployment_path).
+    assert span_problems("make_devpi(deployment_path=copy)", fixture_names, markers)
     assert span_problems("server.log_tail(n, after=mark)", fixture_names, markers)
     assert span_problems("fake_artifactory.misbehaves(etag())", fixture_names, markers)
     assert span_problems("@pytest.mark.promises('R2')", fixture_names, markers)
-    assert not span_problems("make_devpi(deployment_path=copy, artifactory_url=url)", fixture_names, markers)
+    assert not span_problems("make_devpi(deployment=copy, artifactory_url=url)", fixture_names, markers)
 
 
 # -- links ------------------------------------------------------------------------------------------------------

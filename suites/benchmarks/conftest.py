@@ -89,6 +89,7 @@ class Servers:
 @pytest.fixture(scope="session")
 def servers(catalogue: Catalogue, devpi_factory, deployment, devpi_server_version, pytestconfig: pytest.Config,  # noqa: ANN001
             tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    # The factory itself, not make_devpi: the servers serve every benchmark of the session.
     with contextlib.ExitStack() as stack:
         by_role = {SUBJECT: stack.enter_context(devpi_factory.server())}
         versions = {SUBJECT: str(devpi_server_version)}

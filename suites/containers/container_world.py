@@ -80,7 +80,8 @@ class NamedWorld:
 @contextlib.contextmanager
 def named_world(request: pytest.FixtureRequest, **server: object) -> Iterator[NamedWorld]:
     """A devpi from the deployment (with DevpiFactory.server's `server` arguments) reaching the session's
-    fakes as http://PYPI_HOST:PORT/ and http://ARTIFACTORY_HOST:PORT/."""
+    fakes as http://PYPI_HOST:PORT/ and http://ARTIFACTORY_HOST:PORT/. From the factory, not make_devpi: the
+    module's `world` outlives one test."""
     reason = hosts.unavailable_reason()
     if reason:
         pytest.skip(f"containers skipped: devpi needs its own name resolution for PyPI's host name: {reason}")

@@ -80,7 +80,7 @@ def test_a_container_on_a_routed_link_reaches_devpi_bound_as_deployed(devpi, con
 
     listen = ("--listen", "localhost:${DEPLOY_PORT}", "--listen", f"{ns.host_address}:${{DEPLOY_PORT}}")
     advised_copy = Deployment(deployment.source).copy_with(tmp_path / "deployment", listen_instead_of_port(*listen))
-    advised = make_devpi(deployment_path=advised_copy.source)
+    advised = make_devpi(deployment=advised_copy.source)
     advised_answers, advised_run = containers.probe(container_engine, network, [api_url(advised.settings.port)])
     assert advised_answers[api_url(advised.settings.port)] == ANSWERED, (
         f"[C2] the advice does not work: devpi with `{' '.join(listen)}` in its plist listens on "

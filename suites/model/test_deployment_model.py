@@ -556,7 +556,7 @@ def test_any_sequence_of_events_keeps_the_promises(deployment, make_devpi, fake_
                                                    devpi_server_version):
     copy = deployment.copy_with_server_options(tmp_path / "deployment", "--mirror-cache-expiry", str(EXPIRY),
                                                version=devpi_server_version)
-    server = make_devpi(deployment_path=copy.source)
+    server = make_devpi(deployment=copy.source)
     expiry, source = mirrors_cache_expiry(server)
     figure("model_expiry", expiry, f"the state machine waits {expiry + 1} s to see a change: {source}", source="configured")
     if expiry > LONGEST_EXPIRY:

@@ -30,7 +30,7 @@ def test_an_intranet_outage_leaves_no_traceback_in_devpis_log(mode, deployment, 
     other traceback (model.known_traceback does not know it) fails O1."""
     copy = deployment.copy_with_server_options(tmp_path / "deployment", "--mirror-cache-expiry", str(EXPIRY),
                                                version=devpi_server_version)
-    server = make_devpi(deployment_path=copy.source)
+    server = make_devpi(deployment=copy.source)
     # The wait must outlast the expiry in force: root/python-local's own (the suite's advice for O7 sets one).
     expiry, source = cache_expiry(server, PYTHON_LOCAL, server_options(server))
     if expiry > 60:

@@ -13,7 +13,7 @@ Each scenario clones root/local and its mirrors (`Intranet.fresh_indexes()`) wit
 deployment's configuration, so what devpi has or has not fetched is the scenario's own.
 A scenario that needs an intranet on a devpi of its own (e.g. a deployment copy with a setting
 changed) builds it with `session_way(request, way, devpi=make_devpi(...))`,
-`named_intranet_of(request, deployment_path=...)` or `linked_intranet_of(request, deployment_path=...)`.
+`named_intranet_of(request, deployment=...)` or `linked_intranet_of(request, deployment=...)`.
 """
 
 from __future__ import annotations
@@ -101,10 +101,11 @@ WAYS = [*SESSION_WAYS, "name", "link"]
 
 
 def own_devpi(request: pytest.FixtureRequest, stack: contextlib.ExitStack, *, artifactory_url: str,
-              launcher: list[str] | None = None, deployment_path: Path | None = None) -> DevpiServer:
-    """A devpi-server of the suite's own from the session's factory, able to outlive one test."""
+              launcher: list[str] | None = None, deployment: Path | None = None) -> DevpiServer:
+    """A devpi-server of the suite's own from the session's factory, able to outlive one test (the session's
+    intranets): make_devpi's servers end with their test."""
     return stack.enter_context(request.getfixturevalue("devpi_factory").server(
-        deployment=deployment_path, launcher=launcher or (), artifactory_url=artifactory_url))
+        deployment=deployment, launcher=launcher or (), artifactory_url=artifactory_url))
 
 
 def session_way(request: pytest.FixtureRequest, way: str, devpi: DevpiServer | None = None) -> Intranet:
@@ -117,7 +118,7 @@ def session_way(request: pytest.FixtureRequest, way: str, devpi: DevpiServer | N
 
 
 @contextlib.contextmanager
-def named_intranet_of(request: pytest.FixtureRequest, *, deployment_path: Path | None = None) -> Iterator[Intranet]:
+def named_intranet_of(request: pytest.FixtureRequest, *, deployment: Path | None = None) -> Iterator[Intranet]:
     """name: devpi reaches the session's fake Artifactory as http://ARTIFACTORY_HOST:PORT/... through
     a private /etc/hosts; gone = the name stops resolving (locally, at once)."""
     reason = hosts.unavailable_reason()
@@ -137,13 +138,13 @@ def named_intranet_of(request: pytest.FixtureRequest, *, deployment_path: Path |
     with contextlib.ExitStack() as stack:
         # The pages link files relatively, so the file downloads go through the host name too.
         server = own_devpi(request, stack, artifactory_url=f"http://{ARTIFACTORY_HOST}:{upstream.port}{ARTIFACTORY_PREFIX}/simple/",
-                           launcher=names.launcher, deployment_path=deployment_path)
+                           launcher=names.launcher, deployment=deployment)
         yield Intranet("name", f"the intranet's host name {ARTIFACTORY_HOST} no longer resolves", server, upstream,
                        unresolvable, server.settings.root_password, waits=False)
 
 
 @contextlib.contextmanager
-def linked_intranet_of(request: pytest.FixtureRequest, *, deployment_path: Path | None = None) -> Iterator[Intranet]:
+def linked_intranet_of(request: pytest.FixtureRequest, *, deployment: Path | None = None) -> Iterator[Intranet]:
     """link: a fake Artifactory of its own listening inside a network namespace, reached over a veth
     link; gone = the link goes dark (packets dropped: a black hole, as off the VPN)."""
     request.getfixturevalue("network_namespaces")  # skips with the reason when namespaces cannot be made
@@ -154,7 +155,7 @@ def linked_intranet_of(request: pytest.FixtureRequest, *, deployment_path: Path 
         netns.serve_inside(ns, upstream.socket)
         stack.enter_context(upstream)  # closed before the namespace goes: its socket would keep the namespace alive
         # devpi stops first (the stack unwinds in reverse), so nothing talks to the link once it is gone.
-        server = own_devpi(request, stack, artifactory_url=upstream.simple_url, deployment_path=deployment_path)
+        server = own_devpi(request, stack, artifactory_url=upstream.simple_url, deployment=deployment)
         yield Intranet("link", f"the link to the intranet ({ns.address} via {ns.host_link}) is dark: packets are dropped",
                        server, upstream, ns.link_cut, server.settings.root_password, waits=True)
 

@@ -144,7 +144,7 @@ def test_a_shorter_request_timeout_bounds_the_latency(request, deployment, make_
     configuration. The trade-off (the same timeout bounds devpi's reads of pypi.org's project list)
     is in the advice's text."""
     copy = deployment.copy_with(tmp_path / "deployment-request-timeout", ADVICE["request-timeout"])
-    server = make_devpi(deployment_path=copy.source)
+    server = make_devpi(deployment=copy.source)
     assert server_options(server).request_timeout == REQUEST_TIMEOUT, (
         f"[O6] precondition: devpi-server of {copy.source} does not run with --request-timeout {REQUEST_TIMEOUT}: "
         f"{server.settings.program_arguments()}")

@@ -27,7 +27,7 @@ def test_a_304_from_the_intranet_starts_a_new_cache_expiry(deployment, make_devp
                                                            devpi_server_version):
     copy = deployment.copy_with_server_options(tmp_path / "deployment", "--mirror-cache-expiry", str(EXPIRY),
                                                version=devpi_server_version)
-    server = make_devpi(deployment_path=copy.source)
+    server = make_devpi(deployment=copy.source)
     index_url = server.index_url("root/local")
     setting = effective_setting("root/python-local", "mirror_cache_expiry", server=server)
     expiry = int(setting.value)

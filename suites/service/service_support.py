@@ -2,14 +2,15 @@
 with `launchctl` (on Linux the stand-in, fixtures/launchd.py), each scenario with a home of its own.
 
 These scenarios do not use the session's devpi (DevpiFactory runs start.sh under xprocess): what they
-check is the start and the stop themselves."""
+check is the start and the stop themselves. Their handle is still the suite's DevpiServer, made before the
+steps ran and never started by it."""
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
 import functools
-import os
+import itertools
 import plistlib
 import signal
 import socket
@@ -20,37 +21,30 @@ from pathlib import Path
 
 import psutil
 import pytest
+from xprocess import XProcess
 
 from fake_upstreams import FakeUpstream
 from fixtures import launchd
-from fixtures.api import DevpiApi
 from fixtures.clients import PipClient
 from fixtures.deployment import PLIST_NAME, STEPS, Deployment, DeploymentError, Settings
+from fixtures.devpi import DevpiServer
+from fixtures.launchd import DOMAIN
 from fixtures.plugin import StepFailed, free_port
 
 LABEL = PLIST_NAME.removesuffix(".plist")
-DOMAIN = f"gui/{os.getuid()}/"
+_SERVICES = itertools.count(1)
 # devpi-server's start-up took 2 s on an idle 2-core machine and 25 s with four suites running beside it.
 READY_TIMEOUT = 150.0
 STOP_TIMEOUT = 30.0
 
 
-class Service:
-    """One home with the deployment set up in it, and the handles a scenario needs on its service."""
+class Service(DevpiServer):
+    """One home with the deployment set up in it: the suite's DevpiServer handle (URL, API, launchd history,
+    log), made before any step ran and never started through xprocess; the scenario runs the steps and
+    launchctl itself, and this adds what it needs to look at the service's processes."""
 
-    def __init__(self, deployment: Deployment, settings: Settings, state: Path) -> None:
-        self.deployment = deployment
-        self.settings = settings
-        self.state = state  # the launchd stand-in's
-        self.api = DevpiApi(self.url)
-
-    @property
-    def url(self) -> str:
-        return f"http://localhost:{self.settings.port}/"
-
-    @property
-    def env(self) -> dict[str, str]:
-        return launchd.launchctl_env(self.settings.env(), self.state)
+    def __init__(self, xprocess: XProcess, name: str, deployment: Deployment, settings: Settings) -> None:
+        super().__init__(xprocess, name, deployment, settings, start_timeout=READY_TIMEOUT)
 
     def step(self, name: str) -> str:
         """Run a step of the deployment; one that fails leaves the scenario's promises 'not set up' on this
@@ -76,17 +70,14 @@ class Service:
 
     def info(self) -> dict[str, str]:
         """`launchctl print` of the service ({} when it is not loaded)."""
-        done = self.launchctl("print", DOMAIN + LABEL)
+        done = self.launchctl("print", DOMAIN + self.label)
         return launchd.parse_print(done.stdout) if done.returncode == 0 else {}
-
-    def history(self) -> list[dict]:
-        return launchd.history(DOMAIN, LABEL, self.state)
 
     def events(self, kind: str) -> list[dict]:
         return [e for e in self.history() if e["event"] == kind]
 
     def output(self) -> str:
-        path = self.state / f"gui-{os.getuid()}" / f"{LABEL}.out"
+        path = self.log_path
         return path.read_text(errors="replace")[-4000:] if path.exists() else "(no output)"
 
     def wait_until(self, predicate, what: str, timeout: float = READY_TIMEOUT) -> float:  # noqa: ANN001
@@ -158,15 +149,15 @@ class Service:
 
 
 def service_fixture(deployment: Deployment, devpi_prefix: Path, fake_pypi: FakeUpstream, fake_artifactory: FakeUpstream,
-            tmp_path: Path) -> Iterator[Service]:
+            xprocess_here: XProcess, tmp_path: Path) -> Iterator[Service]:
     """A home of its own for the deployment, nothing run yet; after the test: bootout, and whatever is left
     of the service killed."""
     settings = Settings(home=tmp_path / "home", prefix=devpi_prefix, port=free_port(),
                         artifactory_url=fake_artifactory.simple_url, pypi_url=fake_pypi.simple_url)
     settings.home.mkdir()
-    svc = Service(deployment, settings, tmp_path / "launchd")
+    svc = Service(xprocess_here, f"service-{next(_SERVICES)}-{settings.port}", deployment, settings)
     yield svc
-    svc.launchctl("bootout", DOMAIN + LABEL)
+    svc.launchctl("bootout", DOMAIN + svc.label)
     svc.kill_leftovers()
 
 
@@ -182,4 +173,5 @@ def started(svc: Service) -> Service:
 
 
 def replace(svc: Service, **changes: object) -> Service:
-    return Service(svc.deployment, dataclasses.replace(svc.settings, **changes), svc.state)
+    # The same name: the same launchd state, so the new handle sees what the old one's steps did.
+    return Service(svc.xprocess, svc.name, svc.deployment, dataclasses.replace(svc.settings, **changes))
