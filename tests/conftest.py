@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import requests
-from suite_runs import ROOT, SuiteRun, suite_command, wait_for_no_processes_mentioning
+from suite_runs import SuiteRun, child_run
 
 from fixtures.api import http_session
 from fixtures.deployment import BUNDLED, Deployment
@@ -35,25 +32,6 @@ def broken_copy(tmp_path: Path) -> Callable[..., Path]:
 
 
 BUNDLED_DEPLOYMENT = Deployment(BUNDLED)
-
-
-def child_run(where: Path, devpi_prefix: Path, deployment: Path, args: Sequence[str], *, misbehave: str = "",
-              home: Path | None = None) -> SuiteRun:
-    """One real pytest run of the suite in `where`, sharing the installed devpi-server; it must leave no process."""
-    if misbehave:
-        args = ["-p", "tests.misbehaving_upstreams", "--misbehave", misbehave, *args]
-    report = where / "verdicts.json"
-    # Not an xdist worker, whatever runs the self-test: pytest-benchmark would switch itself off in the child.
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST_")}, "HOME": str(home or where / "home")}
-    command = suite_command(where, devpi_prefix, deployment, *args)
-    started = time.monotonic()
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False)
-    full = json.loads(report.read_text()) if report.exists() else {}
-    verdicts = {p: v["verdict"] for p, v in full.items()}
-    result = SuiteRun(done.returncode, done.stdout + done.stderr, verdicts, time.monotonic() - started, tuple(command), full)
-    left = wait_for_no_processes_mentioning(str(where / "basetemp"))
-    assert not left, "the suite left processes behind:\n" + "\n".join(left) + f"\n{result}"
-    return result
 
 
 @pytest.fixture

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,3 +71,29 @@ def suite_command(tmp_path: Path, devpi_prefix: Path, deployment: Path, *args: s
             "--deployment", str(deployment), "--devpi-prefixes", str(devpi_prefix.parent),
             "--devpi-server-version", installed_version(devpi_prefix), "--hypothesis-profile", SELFTEST_PROFILE,
             "--conformance-report", str(tmp_path / "verdicts.json"), *args]
+
+
+def loopback_only(*setup: str) -> list[str]:
+    """A command prefix: what follows runs in a network namespace of its own with loopback only (and whatever
+    `setup`, e.g. an address of the suite's range on lo, adds): nothing it starts can reach beyond this machine."""
+    return ["unshare", "--net", "--", "sh", "-c", " && ".join(["ip link set lo up", *setup, 'exec "$@"']), "sh"]
+
+
+def child_run(where: Path, devpi_prefix: Path, deployment: Path, args: Sequence[str], *, misbehave: str = "",
+              home: Path | None = None, wrap: Sequence[str] = ()) -> SuiteRun:
+    """One real pytest run of the suite in `where`, sharing the installed devpi-server; it must leave no process.
+    `wrap`: a command prefix the run goes through (`loopback_only()`)."""
+    if misbehave:
+        args = ["-p", "tests.misbehaving_upstreams", "--misbehave", misbehave, *args]
+    report = where / "verdicts.json"
+    # Not an xdist worker, whatever runs the self-test: pytest-benchmark would switch itself off in the child.
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST_")}, "HOME": str(home or where / "home")}
+    command = [*wrap, *suite_command(where, devpi_prefix, deployment, *args)]
+    started = time.monotonic()
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False)
+    full = json.loads(report.read_text()) if report.exists() else {}
+    verdicts = {p: v["verdict"] for p, v in full.items()}
+    result = SuiteRun(done.returncode, done.stdout + done.stderr, verdicts, time.monotonic() - started, tuple(command), full)
+    left = wait_for_no_processes_mentioning(str(where / "basetemp"))
+    assert not left, "the suite left processes behind:\n" + "\n".join(left) + f"\n{result}"
+    return result

@@ -9,16 +9,13 @@ reaches no real PyPI: it fails as a user's machine without PyPI would."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
 from deployment_changes import SMOKE_R1, SMOKE_R2
-from suite_runs import ROOT, SuiteRun, suite_command, wait_for_no_processes_mentioning
+from suite_runs import ROOT, SuiteRun, child_run, loopback_only
 
 from fixtures.deployment import BUNDLED, Deployment
 from fixtures.devpi_versions import dialect
@@ -41,18 +38,7 @@ def on_devpi_7(deployment: Deployment, devpi_server_version) -> None:  # noqa: A
 
 
 def loopback_only_run(tmp_path: Path, devpi_prefix: Path, copy: Path, *args: str) -> SuiteRun:
-    command = ["unshare", "-n", "--", "sh", "-c", 'ip link set lo up && exec "$@"', "sh",
-               *suite_command(tmp_path, devpi_prefix, copy, *args)]
-    started = time.monotonic()
-    done = subprocess.run(command, cwd=ROOT, env={**os.environ, "HOME": str(tmp_path / "home")}, capture_output=True,
-                          text=True, timeout=900, check=False)
-    report = tmp_path / "verdicts.json"
-    full = json.loads(report.read_text()) if report.exists() else {}
-    result = SuiteRun(done.returncode, done.stdout + done.stderr, {p: v["verdict"] for p, v in full.items()},
-                      time.monotonic() - started, tuple(command), full)
-    left = wait_for_no_processes_mentioning(str(tmp_path / "basetemp"))
-    assert not left, "the suite left processes behind:\n" + "\n".join(left) + f"\n{result}"
-    return result
+    return child_run(tmp_path, devpi_prefix, copy, args, wrap=loopback_only())
 
 
 @pytest.mark.breaks("R1")

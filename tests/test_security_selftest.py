@@ -5,15 +5,11 @@ change of tests/deployment_changes.py.)"""
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
-from suite_runs import ROOT, SuiteRun, suite_command, wait_for_no_processes_mentioning
+from suite_runs import SuiteRun, child_run, loopback_only
 
 from fixtures import netns
 from fixtures.deployment import BUNDLED, Deployment
@@ -58,18 +54,7 @@ def run_suite_loopback_only(where: Path, devpi_prefix: Path, deployment: Path, *
     only: a devpi-server bound to every interface there is reachable from nowhere else."""
     if reason := netns.unavailable_reason():
         pytest.skip(reason)
-    report = where / "verdicts.json"
-    inside = f"ip link set lo up && ip addr add {BRIDGE_ADDRESS}/32 dev lo && exec \"$@\""
-    command = ["unshare", "--net", "--", "sh", "-c", inside, "sh", *suite_command(where, devpi_prefix, deployment, *args)]
-    started = time.monotonic()
-    done = subprocess.run(command, cwd=ROOT, env={**os.environ, "HOME": str(where / "home")}, capture_output=True,
-                          text=True, timeout=900, check=False)
-    full = json.loads(report.read_text()) if report.exists() else {}
-    result = SuiteRun(done.returncode, done.stdout + done.stderr, {p: v["verdict"] for p, v in full.items()},
-                      time.monotonic() - started, tuple(command), full)
-    left = wait_for_no_processes_mentioning(str(where / "basetemp"))
-    assert not left, "the suite left processes behind:\n" + "\n".join(left) + f"\n{result}"
-    return result
+    return child_run(where, devpi_prefix, deployment, args, wrap=loopback_only(f"ip addr add {BRIDGE_ADDRESS}/32 dev lo"))
 
 
 def bound(tmp_path: Path, *options: str) -> Path:
