@@ -25,7 +25,8 @@ from fixtures.benchmarks import BASELINE, SUBJECT
 from fixtures.devpi import DevpiServer, die_with_parent
 from fixtures.indexes import clone_root_local
 from fixtures.packages import Dist, PackageFactory
-from fixtures.plugin import installed_devpi_server, kept_install
+from fixtures.installs import kept_install
+from fixtures.steps import installed_devpi_server
 
 
 @dataclass
