@@ -8,13 +8,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from durability_support import misplaced, page_links, sha256_of_url, together
 
 from fake_upstreams.behaviours import stall
 from fixtures import disk
 from fixtures.api import http_session
 from fixtures.clients import Resolution
 from fixtures.indexes import clone_root_local
+from suites.durability.durability_support import misplaced, page_links, sha256_of_url, together
 
 PIPS, UVS, RAWS = 3, 2, 6
 # A second's wait at the upstream: every client of the crowd arrives while devpi's first fetch is in flight

@@ -12,10 +12,10 @@ import time
 
 import pytest
 import requests
-from durability_support import kill_devpi_server, misplaced, page_links, sha256_of_url, spawns, stored_path, wait_back
 
 from fake_upstreams import Mode
 from fixtures import disk
+from suites.durability.durability_support import kill_devpi_server, misplaced, page_links, sha256_of_url, spawns, stored_path, wait_back
 
 
 def stored_copy(server, index: str, dist) -> disk.StoredFile:  # noqa: ANN001

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from service_support import service_fixture
+
+from suites.service.service_support import service_fixture
 
 service = pytest.fixture(service_fixture, name="service")

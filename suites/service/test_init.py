@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from fixtures.steps import StepFailed
-from service_support import DOMAIN, LABEL
 
 from fixtures.deployment import DeploymentError
+from suites.service.service_support import DOMAIN, LABEL
 
 
 def digest(folder) -> dict[str, str]:  # noqa: ANN001

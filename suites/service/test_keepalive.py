@@ -8,7 +8,8 @@ import signal
 import time
 
 import pytest
-from service_support import DOMAIN, LABEL, STOP_TIMEOUT, Service
+
+from suites.service.service_support import DOMAIN, LABEL, STOP_TIMEOUT, Service
 
 
 def start(svc: Service) -> None:

@@ -12,12 +12,12 @@ import subprocess
 import time
 
 import pytest
-from service_support import LABEL, READY_TIMEOUT, STOP_TIMEOUT, Service, started
 
 from fake_upstreams import Mode
 from fixtures import launchd
 from fixtures.catalogue import PRIVATE_PROJECT
 from fixtures.devpi import die_with_parent
+from suites.service.service_support import LABEL, READY_TIMEOUT, STOP_TIMEOUT, Service, started
 
 LOST_AFTER = 10.0  # s: a forwarded stop ends devpi-server in under 1 s, even during its start-up on a loaded machine
 MOMENTS = ("before its signal handlers", "while it starts devpi-server", "1 s after devpi-server was exec'd")

@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from rehearsal import INDEXES, Before, UpgradeWay, lost_settings, refusal
 
 from packaging.version import Version
 
@@ -30,6 +29,7 @@ from fixtures.devpi import DevpiServer, DevpiStartError, NothingLoaded, ScriptFa
 from fixtures.export import export_import
 from fixtures.installs import install, kept_install
 from fixtures.steps import StepFailed, installed_devpi_server
+from suites.upgrade.rehearsal import INDEXES, Before, UpgradeWay, lost_settings, refusal
 
 
 @pytest.fixture
