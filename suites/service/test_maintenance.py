@@ -11,7 +11,8 @@ import pytest
 
 from fake_upstreams import Mode
 from fixtures.catalogue import PRIVATE_PROJECT
-from suites.service.service_support import DOMAIN, LABEL, replace, started
+from fixtures.launchd import DOMAIN
+from suites.service.service_support import LABEL, replace, started
 
 CONFIG_KEYS = ("type", "bases", "mirror_url", "mirror_use_external_urls", "volatile", "title")
 
