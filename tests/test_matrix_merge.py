@@ -116,9 +116,9 @@ BAD = {
                                "two cells for the suites on devpi-server 6.20.3: {6.20.3} and {6.20.3 again}"),
     "the same pair twice": (lambda c: [c["6.19.3"], c["6.19.3 -> 6.20.3"], c["6.19.3 -> 6.20.3"]],
                             "two cells for the upgrade rehearsal 6.19.3 -> 6.20.3: {6.19.3 -> 6.20.3} and {6.19.3 -> 6.20.3}"),
-    "another format": (lambda c: [c["6.19.3"], cell_file(c["6.20.3"], format=2)],
-                       "{changed 6.20.3}: cells of format 2, written by another version of fixtures.matrix (this one "
-                       "reads format 1): make the cells and the merge with the same checkout"),
+    "another format": (lambda c: [c["6.19.3"], cell_file(c["6.20.3"], format=1)],
+                       "{changed 6.20.3}: cells of format 1, written by another version of fixtures.matrix (this one "
+                       "reads format 2): make the cells and the merge with the same checkout"),
     "another checkout": (lambda c: [c["6.19.3"], cell_file(c["6.20.3"], checkout="0" * 40)],
                          "{6.19.3} was made by the suite at commit {commit}, {changed 6.20.3} at " + "0" * 40),
     "a conformance report": (lambda c: [c["6.19.3"], RECORDED / "6.20.3.json"],
