@@ -29,7 +29,9 @@ from fake_upstreams import Mode
 from fixtures import progress
 from fixtures.deployment import STEPS, Deployment, requested_index_config
 from fixtures.devpi import DevpiServer, DevpiStartError, NothingLoaded, ScriptFailed
+from fixtures.devpi_versions import dialect
 from fixtures.export import export_import
+from fixtures.migration import MIGRATED
 from fixtures.plugin import StepFailed, install, installed_devpi_server, kept_install
 
 
@@ -166,7 +168,8 @@ def test_the_guides_upgrade_keeps_configuration_cached_files_and_logins(
     working = [w for w in ways if w.kept_everything]
     assert working, (f"[S4] upgrading the deployment from devpi-server {a} to {b} keeps nothing whole, in place or by "
                      f"export/import:\n{summary}")
+    migrated = f" (what {MIGRATED.name}/upgrade.sh runs)" if dialect(b).renamed else ""
     finding("S4-upgrade-needs-export",
             f"the guide's upgrade (upgrade.sh: bootout, update the environment, bootstrap) from devpi-server {a} to {b} does not keep "
             f"the server directory: devpi-server {b} refuses it ({ways[0].refused}); devpi's export/import does "
-            f"({working[0].way}). What a user must run instead:\n    " + "\n    ".join(working[0].commands) + f"\n{summary}")
+            f"({working[0].way}). What a user must run instead{migrated}:\n    " + "\n    ".join(working[0].commands) + f"\n{summary}")
