@@ -31,8 +31,9 @@ from fixtures.deployment import STEPS, Deployment, requested_index_config
 from fixtures.devpi import DevpiServer, DevpiStartError, NothingLoaded, ScriptFailed
 from fixtures.devpi_versions import dialect
 from fixtures.export import export_import
+from fixtures.installs import install, kept_install
 from fixtures.migration import MIGRATED
-from fixtures.plugin import StepFailed, install, installed_devpi_server, kept_install
+from fixtures.steps import StepFailed, installed_devpi_server
 
 
 @pytest.fixture
