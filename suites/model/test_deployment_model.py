@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import functools
+import hashlib
 import itertools
 import re
 import time
@@ -453,22 +454,29 @@ class DeploymentMachine(RuleBasedStateMachine):
             _, links = page_links(http, f"{self.world.index_url}{self.model.project}/")
             assert release.filename in links, (f"[D3] precondition: root/local's page should list {release.filename}, "
                                                f"which pip got before: {sorted(links)}\n{self.model.describe()}")
+            left = b""
             if damage == "deleted":
                 path.unlink()
             else:
                 with path.open("r+b") as f:
                     f.truncate(copies[0].size // 2)
+                left = path.read_bytes()
             status, sha, size, said = sha256_of_url(http, links[release.filename][0])
             cause = status >= 500 and (release.filename in said or self.world.upstreams["intranet"].url.split("//", 1)[1] in said)
-            if damage == "truncated" and status == 200 and sha != release.sha256 and size == copies[0].size // 2:
+            # The finding exactly: status 200 and the damaged copy's bytes, all of them, or (devpi 7 announcing the
+            # original length) as many as came before the connection broke.
+            as_it_is = status == 200 and sha == hashlib.sha256(left[:size]).hexdigest() and (
+                size == len(left) or said.startswith("the connection broke"))
+            if damage == "truncated" and sha != release.sha256 and as_it_is:
                 path.unlink()  # the stated recovery
                 recovered = sha256_of_url(http, links[release.filename][0])
                 assert recovered[:2] == (200, release.sha256), (
                     f"[D3] the recovery the suite states (delete the damaged copy, devpi fetches it again) did not work: "
                     f"{recovered[0]} ({recovered[2]} bytes) {recovered[3]!r}\n{self.model.describe()}")
                 self.world.found("D3-truncated-copy-served",
-                                 f"{release.filename} truncated in the server directory to {size} of {copies[0].size} bytes: "
-                                 f"devpi served it with status 200 (sha256 {sha[:16]}, the link says {release.sha256[:16]}); "
+                                 f"{release.filename} truncated in the server directory to {len(left)} of {copies[0].size} "
+                                 f"bytes: devpi served it with status 200, {size} bytes (sha256 {sha[:16]}, the link says "
+                                 f"{release.sha256[:16]}){'; ' + said.split(':', 1)[0] if size < len(left) else ''}; "
                                  f"recovery checked: the damaged copy deleted, devpi fetched it again (state machine)")
             elif cause:
                 self.model.fetched.pop(release.filename)  # refused, naming the cause: no longer promised offline

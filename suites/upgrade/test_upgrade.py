@@ -21,7 +21,6 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from rehearsal import INDEXES, Before, UpgradeWay, deployment_before, lost_settings, refusal
 
 from packaging.version import Version
 
@@ -34,6 +33,7 @@ from fixtures.export import export_import
 from fixtures.installs import install, kept_install
 from fixtures.migration import MIGRATED
 from fixtures.steps import StepFailed, installed_devpi_server
+from suites.upgrade.rehearsal import INDEXES, Before, UpgradeWay, deployment_before, lost_settings, refusal
 
 
 @pytest.fixture
