@@ -26,14 +26,12 @@ under it: the self-test then requires them skipped with that reason, and every o
 
 from __future__ import annotations
 
-import importlib
-import sys
 from dataclasses import dataclass
 
 import pytest
 
-
-from suite_runs import ROOT
+from suites.offline.offline_advice import ADVICE as OFFLINE_ADVICE
+from suites.security.test_weak_points import SECRET_FILE_ADVICE
 
 Change = tuple[str, str, str]
 
@@ -332,19 +330,6 @@ def _where_containers_run(*scenarios: str) -> tuple[str, ...]:
     cannot = (containers.install_reason() if containers.missing_engine() else None) or hosts.unavailable_reason()
     return () if cannot else scenarios
 
-
-def _advice_of(folder: str, module: str, name: str) -> object:
-    """The advice a suite gives, as its own module states it (suites/<folder> is not a package)."""
-    path = str(ROOT / "suites" / folder)
-    sys.path.insert(0, path)
-    try:
-        return getattr(importlib.import_module(module), name)
-    finally:
-        sys.path.remove(path)
-
-
-OFFLINE_ADVICE: dict[str, Change] = _advice_of("offline", "offline_advice", "ADVICE")  # type: ignore[assignment]
-SECRET_FILE_ADVICE: tuple[Change, ...] = _advice_of("security", "test_weak_points", "SECRET_FILE_ADVICE")  # type: ignore[assignment]
 
 SOUND_CHANGES = [
     # The suite always runs the deployment on a port of its own (DEPLOY_PORT, a free port), which proves

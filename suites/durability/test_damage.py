@@ -12,7 +12,10 @@ import time
 
 import pytest
 import requests
-from durability_support import (
+
+from fake_upstreams import Mode
+from fixtures import disk
+from suites.durability.durability_support import (
     kill_devpi_server,
     misplaced,
     nightly_only,
@@ -22,9 +25,6 @@ from durability_support import (
     stored_path,
     wait_back,
 )
-
-from fake_upstreams import Mode
-from fixtures import disk
 
 
 def stored_copy(server, index: str, dist) -> disk.StoredFile:  # noqa: ANN001

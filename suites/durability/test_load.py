@@ -17,10 +17,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psutil
 import pytest
-from durability_support import devpi_server_process, page_links, spawns
 from hypothesis import settings
 
 from fixtures.api import http_session
+from suites.durability.durability_support import devpi_server_process, page_links, spawns
 
 REQUESTS, SOAK_REQUESTS = 5000, 100_000
 THREADS = 8
