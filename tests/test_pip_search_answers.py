@@ -5,7 +5,6 @@ stand-in for devpi's index URL that answers as devpi-server 6.20.3 does (400), o
 from __future__ import annotations
 
 import http.server
-import importlib
 import os
 import subprocess
 import sys
@@ -14,9 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from suite_runs import ROOT
 
-CLIENTS = ROOT / "suites" / "clients"
+from suites.clients import search_answers
+
 
 # devpi-server 6.20.3's log of `pip search` through the guide's [search] index (captured from the scenario);
 # PORT stands for the index URL's port.
@@ -34,15 +33,6 @@ Traceback (most recent call last):
     task.service()
 KeyError: 'name'
 """
-
-
-@pytest.fixture(scope="module")
-def search_answers():  # noqa: ANN201
-    sys.path.insert(0, str(CLIENTS))
-    try:
-        yield importlib.import_module("search_answers")
-    finally:
-        sys.path.remove(str(CLIENTS))
 
 
 class Answer(http.server.BaseHTTPRequestHandler):
@@ -89,13 +79,13 @@ def log_for(template: str, index: str) -> str:
     return template.replace("http://localhost:PORT/root/local/", index)
 
 
-def test_devpis_400_refusal_of_the_xml_body_is_the_finding(search_answers, index, tmp_path):
+def test_devpis_400_refusal_of_the_xml_body_is_the_finding(index, tmp_path):
     url, _ = index
     evidence = search_answers.xmlrpc_refused(url, pip_search(url, tmp_path), log_for(REFUSED_LOG, url))
     assert evidence and "could not decode json" in evidence and f"400 Client Error: Bad Request for url: {url}" in evidence
 
 
-def test_a_500_with_a_traceback_is_not_the_finding(search_answers, index, tmp_path):
+def test_a_500_with_a_traceback_is_not_the_finding(index, tmp_path):
     url, handler = index
     handler.status = 500
     stderr = pip_search(url, tmp_path)
@@ -106,7 +96,7 @@ def test_a_500_with_a_traceback_is_not_the_finding(search_answers, index, tmp_pa
     assert search_answers.xmlrpc_refused(url, pip_search(url, tmp_path), log_for(REFUSED_LOG, url) + CRASHED_LOG) is None
 
 
-def test_a_400_for_another_url_or_for_another_reason_is_not_the_finding(search_answers, index, tmp_path):
+def test_a_400_for_another_url_or_for_another_reason_is_not_the_finding(index, tmp_path):
     url, _ = index
     stderr = pip_search(url, tmp_path)
     other = url.replace("/root/local/", "/root/pypi/")

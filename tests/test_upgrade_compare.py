@@ -3,20 +3,13 @@ changed value is (no devpi-server here)."""
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
-import pytest
-from suite_runs import ROOT
+from suites.upgrade import rehearsal
 
 
-@pytest.fixture
-def rehearsal(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
-    monkeypatch.syspath_prepend(str(ROOT / "suites" / "upgrade"))
-    return importlib.import_module("rehearsal")
 
-
-def test_a_setting_carried_over_under_devpi_7s_name_is_kept_and_a_changed_one_is_lost(rehearsal):
+def test_a_setting_carried_over_under_devpi_7s_name_is_kept_and_a_changed_one_is_lost():
     asked = {"root/python-local": {"mirror_url": "u", "type": "mirror", "volatile": "False"},
              "root/local": {"bases": "root/python-local,root/pypi"}}
     before = {"root/python-local": {"mirror_url": "http://a/simple/", "type": "mirror", "volatile": False},
@@ -43,7 +36,7 @@ REFUSAL = ("fatal: Incompatible state: server 7.0.0 cannot run serverdir /h/.dev
            "Use devpi-export from older version, then devpi-import with newer version.")
 
 
-def test_only_devpis_own_refusal_of_the_old_directory_counts_as_the_new_version_refusing_it(rehearsal):
+def test_only_devpis_own_refusal_of_the_old_directory_counts_as_the_new_version_refusing_it():
     """S4's finding (export/import needed) rests on this: any other start failure is the upgrade breaking the service."""
     serverdir = Path("/h/.devpi/server")
     assert rehearsal.refusal(start_error("exited with status 1", REFUSAL), "7.0.0", serverdir) == (

@@ -8,10 +8,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from search_answers import DEVPI_REFUSES, xmlrpc_refused
 
 from fixtures.catalogue import PRIVATE_PROJECT
 from fixtures.clients import search
+from suites.clients.search_answers import DEVPI_REFUSES, xmlrpc_refused
 
 
 @pytest.mark.promise("C3")

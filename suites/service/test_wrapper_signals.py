@@ -12,12 +12,12 @@ import subprocess
 import time
 
 import pytest
-from service_support import LABEL, READY_TIMEOUT, STOP_TIMEOUT, Service, started
 
 from fake_upstreams import Mode
 from fixtures import launchd
 from fixtures.catalogue import PRIVATE_PROJECT
-from fixtures.devpi import die_with_parent
+from fixtures.devpi import DevpiServer, die_with_parent
+from suites.service.service_support import LABEL, READY_TIMEOUT, STOP_TIMEOUT, started
 
 LOST_AFTER = 10.0  # s: a forwarded stop ends devpi-server in under 1 s, even during its start-up on a loaded machine
 MOMENTS = ("before its signal handlers", "while it starts devpi-server", "1 s after devpi-server was exec'd")
@@ -28,7 +28,7 @@ WRAPPER_ADVICE = (
     "came early and send SIGINT as soon as Popen returns")
 
 
-def launch_wrapper(svc: Service, *program: str) -> subprocess.Popen:
+def launch_wrapper(svc: DevpiServer, *program: str) -> subprocess.Popen:
     """The plist's ProgramArguments (or the wrapper with another `program`), started as launchd starts a job."""
     args = svc.plist()["ProgramArguments"]
     if program:
@@ -110,7 +110,7 @@ def execd(pid: int) -> bool:
         return False
 
 
-def stop_at(svc: Service, moment: str) -> dict:
+def stop_at(svc: DevpiServer, moment: str) -> dict:
     """Start the wrapper, send it SIGTERM (launchd's stop) at `moment`, and see what is left. Where the stop is
     lost, devpi-server's state when the signal landed and a second SIGTERM once devpi-server answers tell a
     stop lost to that moment (the findings) from a wrapper that does not forward stops at all."""
@@ -146,7 +146,7 @@ def stop_at(svc: Service, moment: str) -> dict:
     return outcome
 
 
-def second_stop(svc: Service, wrapper: subprocess.Popen) -> str:
+def second_stop(svc: DevpiServer, wrapper: subprocess.Popen) -> str:
     """Once devpi-server answers, SIGTERM to the wrapper again: "stopped" if the wrapper forwarded it and
     everything ended (the first stop was lost to its moment), else what happened."""
     deadline = time.monotonic() + READY_TIMEOUT

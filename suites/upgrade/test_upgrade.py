@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from rehearsal import INDEXES, Before, UpgradeWay, lost_settings, refusal
 
 from packaging.version import Version
 
@@ -28,7 +27,9 @@ from fixtures import progress
 from fixtures.deployment import STEPS, requested_index_config
 from fixtures.devpi import DevpiServer, DevpiStartError, NothingLoaded, ScriptFailed
 from fixtures.export import export_import
-from fixtures.plugin import StepFailed, install, installed_devpi_server, kept_install
+from fixtures.installs import install, kept_install
+from fixtures.steps import StepFailed, installed_devpi_server
+from suites.upgrade.rehearsal import INDEXES, Before, UpgradeWay, lost_settings, refusal
 
 
 @pytest.fixture
