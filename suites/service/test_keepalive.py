@@ -9,6 +9,7 @@ import time
 
 import pytest
 from service_support import DOMAIN, LABEL, STOP_TIMEOUT, Service
+from wrapper_advice import SAYS
 
 
 def start(svc: Service) -> None:
@@ -86,8 +87,7 @@ def test_a_stop_by_signal_that_is_not_a_bootout(service, figure, finding):
         finding("S3-signal-stop-restarts",
                 f"the wrapper stopped cleanly by SIGTERM exits with {exit_text(stopped)} (devpi-server's status on SIGINT), "
                 "which KeepAlive SuccessfulExit=false reads as a failure: launchd starts the service again, so only "
-                "`launchctl bootout` stops it for good. What to change in the wrapper: when it forwarded a stop, exit 0 "
-                "(e.g. `sys.exit(0 if stop_requested and process.returncode in (1, -signal.SIGINT) else process.returncode)`)")
+                "`launchctl bootout` stops it for good. " + SAYS["S3-signal-stop-restarts"])
 
 
 @pytest.mark.promise("S2", "S3")
@@ -115,5 +115,4 @@ def test_when_the_wrapper_dies_devpi_server_is_not_left_behind(service, figure, 
             f"KeepAlive started the wrapper again; its devpi-server "
             + ("could not bind the taken port" if port_taken else "ended") + f" and the wrapper exited with {exit_text(second)}: "
             f"launchd's state is '{state}', a restart every ThrottleInterval (10 s) for as long as the orphan lives, and "
-            "a bootout no longer stops the process that serves. What to change in the wrapper: drop start_new_session=True "
-            "(devpi-server then stays in the job's process group, which launchd cleans up when the wrapper dies)")
+            "a bootout no longer stops the process that serves. " + SAYS["S2-wrapper-death-orphans-devpi"])
