@@ -355,6 +355,7 @@ def _advice_of(folder: str, module: str, name: str) -> object:
 
 OFFLINE_ADVICE: dict[str, Change] = _advice_of("offline", "offline_advice", "ADVICE")  # type: ignore[assignment]
 SECRET_FILE_ADVICE: tuple[Change, ...] = _advice_of("security", "test_weak_points", "SECRET_FILE_ADVICE")  # type: ignore[assignment]
+SERVER_LOG_ADVICE: Change = _advice_of("durability", "test_damage", "SERVER_LOG_ADVICE")  # type: ignore[assignment]
 WRAPPER_ADVICE: tuple[Change, ...] = _advice_of("service", "wrapper_advice", "WRAPPER_ADVICE")  # type: ignore[assignment]
 # devpi-web beside devpi-server, where the guide's environment is made and updated (`micromamba create --name devpi
 # -- devpi-client devpi-server devpi-web python`): the advice of S5 and of C3's `pip search`.
@@ -415,6 +416,10 @@ SOUND_CHANGES = [
                 (S2_ANY_MOMENT, S3_SIGNAL_STOP, S2_WRAPPER_DIES, S2_FORWARD, S2_CLEAN_STOP),
                 gone=("S2-stop-lost-while-spawning", "S2-stop-lost-during-devpi-start", "S2-wrapper-death-orphans-devpi",
                       "S3-signal-stop-restarts")),
+    # devpi's output in a file the plist names (D3's advice): the restart loop stays devpi's, its reason is in
+    # that file, and every scenario reading devpi's log reads it there.
+    SoundChange("advice: the plist's StandardOutPath and StandardErrorPath (D3)", (SERVER_LOG_ADVICE,),
+                (D3_LOOP, C3_PIP_SEARCH)),
     # devpi-web installed with devpi-server: a browser at the service's URL gets devpi's web page (S5) and `pip search`
     # through pip.conf's [search] index lists the private project (C3).
     SoundChange("advice: devpi-web beside devpi-server (S5, C3)", DEVPI_WEB,
@@ -458,8 +463,10 @@ ADVICE_EXEMPT = {
     "D3-truncated-copy-served": "its advice is a recovery command (delete the damaged file while the intranet is up), "
                                 "checked by the scenario itself",
     "D3-full-disk-cuts-download": "its advice is a recovery (free space), checked by the scenario itself",
-    "D3-missing-file-restart-loop": "the loop is devpi-server's; the advice (the plist's StandardOutPath) keeps its reason "
-                                    "readable and the recovery (touch the file) is checked by the scenario itself",
+    "D3-missing-file-restart-loop": "the loop is devpi-server's, no change of the deployment ends it; its advice (the plist's "
+                                    "StandardOutPath) keeps the reason readable: applied by the sound change 'advice: the "
+                                    "plist's StandardOutPath and StandardErrorPath (D3)', under which the scenario judges "
+                                    "(the recovery, touch the file, it checks itself)",
     "S4-upgrade-needs-export": "its advice is a procedure across a major version (export with the old devpi, a new "
                                "environment, import) that the scenario runs and checks itself; an upgrade.sh doing it "
                                "as a sound change needs a 6 -> 7 rehearsal, not done yet",
