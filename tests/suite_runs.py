@@ -49,6 +49,15 @@ class SuiteRun:
                 return entry["findings"][finding_id]["status"]
         return "not in the run"
 
+    def finding_gone(self, finding_id: str, moot: set[str] | frozenset[str] = frozenset()) -> bool:
+        """No scenario of the run met the finding, and one looked for it: every scenario declaring it ran and
+        did not meet it, but for those in `moot` (node ids, not applicable under the deployment), which skip."""
+        tests = next((entry["findings"][finding_id]["tests"] for entry in self.report.values()
+                      if finding_id in entry.get("findings", {})), None)
+        if not tests or "reproduced" in tests:
+            return False
+        return all(test in moot or test.split("[", 1)[0] in moot for test in tests.get("not judged", []))
+
     def __str__(self) -> str:
         return f"exit status {self.returncode} after {self.seconds:.0f} s\n{self.output[-6000:]}"
 

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from deployment_changes import ADVICE_EXEMPT, LEFT_OUT_HERE, SOUND_CHANGES, SoundChange
-from suite_runs import ROOT
+from suite_runs import ROOT, SuiteRun
 
 from fixtures.promises import FINDINGS
 
@@ -133,3 +133,15 @@ def test_a_sound_change_runs_the_scenarios_that_raise_the_findings_it_answers():
 def raisers_selected(change: SoundChange, finding_id: str) -> list[str]:
     """The scenarios of `change`'s run that declare `finding_id`."""
     return [s for s, ids in scenarios_reading(mark="finding").items() if finding_id in ids and selects(change, s)]
+
+
+def test_a_finding_is_gone_only_where_every_scenario_looking_for_it_ran_without_meeting_it():
+    def run(tests: dict[str, list[str]]) -> SuiteRun:
+        return SuiteRun(0, "", {"S5": "kept"}, report={"S5": {"findings": {"S5-x": {"status": "-", "tests": tests}}}})
+
+    moot = {"suites/a.py::test_moot"}
+    assert run({"not reproduced": ["suites/a.py::test_b[1]"]}).finding_gone("S5-x", moot)
+    assert run({"not reproduced": ["suites/a.py::test_b"], "not judged": ["suites/a.py::test_moot[x]"]}).finding_gone("S5-x", moot)
+    assert not run({"not reproduced": ["suites/a.py::test_b"], "reproduced": ["suites/a.py::test_c"]}).finding_gone("S5-x", moot)
+    assert not run({"not judged": ["suites/a.py::test_b"]}).finding_gone("S5-x", moot)
+    assert not run({}).finding_gone("S5-x", moot) and not run({"not reproduced": ["t"]}).finding_gone("S5-other", moot)

@@ -41,15 +41,7 @@ def test_a_sound_change_breaks_no_promise(change, catalogue_runs):
     assert result.verdicts and not unjudged, (
         f"every selected scenario should run and judge its promise on a deployment with {change.name}: {unjudged or 'none ran'}\n{result}")
     for finding_id in (f for f in change.gone if raisers_selected(change, f)):  # else its scenario needs a missing tool
-        assert finding_gone(result, finding_id, moot), (
+        assert result.finding_gone(finding_id, moot), (
             f"{change.name} applies the advice of the finding {finding_id}, which the run should report 'not reproduced' "
             f"(or not judged, only by scenarios the change makes moot), not {result.finding_status(finding_id)!r}\n{result}")
 
-
-def finding_gone(result, finding_id: str, moot: set[str]) -> bool:  # noqa: ANN001
-    """Not met by any scenario of the run that looks for it, and looked for by at least one (or only by moot ones)."""
-    tests = next((entry["findings"][finding_id]["tests"] for entry in result.report.values()
-                  if finding_id in entry.get("findings", {})), None)
-    if not tests or "reproduced" in tests:
-        return False
-    return all(test in moot or test.split("[", 1)[0] in moot for test in tests.get("not judged", []))

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from deployment_changes import LEFT_OUT_HERE, SOUND_CHANGES, KnownSuiteDefect
 from suite_runs import ROOT, child_run, installed_version
-from test_sound_changes import finding_gone
 
 from fixtures.deployment import BUNDLED, Deployment
 
@@ -50,7 +49,7 @@ def test_a_sound_change_passes_the_whole_first_command(change, request, tmp_path
         started = datetime.datetime.now(datetime.UTC)
         result = child_run(where, devpi_prefix, deployment, ["suites", "-n", "2"], profile="", timeout=WHOLE_RUN_TIMEOUT)
         moot = set(change.not_applicable)
-        kept_gone = [f for f in change.gone if not finding_gone(result, f, moot | LEFT_OUT_HERE)]
+        kept_gone = [f for f in change.gone if not result.finding_gone(f, moot | LEFT_OUT_HERE)]
         failed = sorted(set(re.findall(r"^(?:FAILED|ERROR) (\S+)", result.output, re.M)))
         bad = {p: v for p, v in result.verdicts.items() if v in ("BROKEN", "not set up")}
         passed = result.returncode == 0 and not bad and not kept_gone
