@@ -470,6 +470,9 @@ ADVICE_EXEMPT = {
     "S4-upgrade-needs-export": "its advice is a procedure across a major version (export with the old devpi, a new "
                                "environment, import) that the scenario runs and checks itself; an upgrade.sh doing it "
                                "as a sound change needs a 6 -> 7 rehearsal, not done yet",
+    "C3-pip-search-uncached-version": "met only where devpi-web is installed (the sound change 'advice: devpi-web beside "
+                                      "devpi-server (S5, C3)'); its advice is a practice (fetch a project through devpi "
+                                      "before searching for it) or giving up pip search, no change of the deployment",
     "B2-slower-than-baseline": "a speed comparison of two devpi-server versions, with no change to make",
 }
 
