@@ -31,7 +31,7 @@ WHERE = {
 def outcome(answer: object, alone_sha: str, alone_links: dict[str, tuple[str, str]]) -> tuple[str, str]:
     """What one crowd member got, against one client alone (2.0 with `alone_sha`, its page `alone_links`):
     "same"; "partial" (nothing, or only some of the alone page's links, each the same file: a page without the
-    links of an upstream); "other" (a link or a file the alone client never saw); "error" (anything else)."""
+    links of an upstream, or devpi's 404 for a page with none); "other" (a link or a file the alone client never saw); "error" (anything else)."""
     alone = {name: sha for name, (_url, sha) in alone_links.items()}
     if isinstance(answer, Exception):
         return "error", repr(answer)
@@ -48,6 +48,10 @@ def outcome(answer: object, alone_sha: str, alone_links: dict[str, tuple[str, st
             return "partial", f"{answer.client}: no version (exit {answer.returncode})"
         return "error", f"{answer.client} exit {answer.returncode}: {(answer.stderr.strip().splitlines() or [''])[-1]}"
     status, links, file_answer = answer  # plain HTTP
+    if status == 404:
+        # devpi's "not found" for a name no base has links for yet: with mirror_no_project_list=True (O7's advice)
+        # devpi knows a name only once its fetch has committed, so the page without links is a 404 (no version at all)
+        return "partial", "http page 404 (no version at all)"
     if status != 200:
         return "error", f"http page {status}"
     mine = {name: sha for name, (_url, sha) in links.items()}
