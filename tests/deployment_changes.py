@@ -429,8 +429,9 @@ SOUND_CHANGES = [
     # that file, and every scenario reading devpi's log reads it there.
     SoundChange("advice: the plist's StandardOutPath and StandardErrorPath (D3)", (SERVER_LOG_ADVICE,),
                 (D3_LOOP, C3_PIP_SEARCH)),
-    # devpi-web installed with devpi-server: a browser at the service's URL gets devpi's web page (S5) and `pip search`
-    # through pip.conf's [search] index lists the private project (C3).
+    # devpi-web installed with devpi-server: a browser at the service's URL gets devpi's web page (S5), and devpi answers
+    # `pip search` through pip.conf's [search] index (C3), though pip then stops on the version '' devpi-web gives a
+    # project devpi has not fetched yet: a finding of its own (C3-pip-search-uncached-version), found by this run.
     SoundChange("advice: devpi-web beside devpi-server (S5, C3)", DEVPI_WEB,
                 (C3_PIP_SEARCH, *_where_a_browser_runs(S5_BROWSER), SMOKE_R1, SMOKE_R2),
                 gone=("C3-pip-search-fails", "S5-no-web-page")),
