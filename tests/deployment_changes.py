@@ -407,7 +407,9 @@ SOUND_CHANGES = [
                 settings=("request_timeout",)),
     SoundChange("advice: mirror_no_project_list=True on root/python-local (O7)", (OFFLINE_ADVICE["python-local-no-project-list"],),
                 (O7_LIST.format("intranet"), O2_NEVER.format("refused"), O6_PROMPT.format("refused"), NEITHER_LOOKED_UP,
-                 O6_ADVICE, NO_PROJECT_LIST_931, LOGIN_IN_MIRROR_URL_1006, SMOKE_R1, SMOKE_R2),
+                 O6_ADVICE, NO_PROJECT_LIST_931, LOGIN_IN_MIRROR_URL_1006, SMOKE_R1, SMOKE_R2,
+                 # a whole run found the crowd's cold page a 404 here (D1's finding, no error): kept in the subset
+                 D1_CROWD.format("both")),
                 not_applicable=(NO_PROJECT_LIST_931, LOGIN_IN_MIRROR_URL_1006), settings=("mirror_no_project_list",),
                 gone=("R2-intranet-without-project-list", "O7-new-project-delay")),
     SoundChange("advice: a short mirror_cache_expiry on root/python-local (O7)", (OFFLINE_ADVICE["python-local-short-expiry"],),
