@@ -8,10 +8,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-import requests
 from suite_runs import SuiteRun, child_run
 
-from fixtures.api import http_session
 from fixtures.deployment import BUNDLED, Deployment
 
 Change = tuple[str, str, str]
@@ -128,10 +126,3 @@ def catalogue_run_of(item: pytest.Item) -> dict[str, object] | None:
     if isinstance(change := params.get("change"), SoundChange):
         return {"changes": change.changes, "scenarios": change.scenarios, "args": change.args}
     return None
-
-
-@pytest.fixture
-def http() -> Iterator[requests.Session]:
-    """Plain HTTP for the unit tests of the fakes: the harness's one proxy-free session builder."""
-    with http_session() as session:
-        yield session

@@ -26,14 +26,14 @@ under it: the self-test then requires them skipped with that reason, and every o
 
 from __future__ import annotations
 
-import importlib
-import sys
 from dataclasses import dataclass
 
 import pytest
 
-
-from suite_runs import ROOT
+from suites.offline.offline_advice import ADVICE as OFFLINE_ADVICE
+from suites.durability.test_damage import SERVER_LOG_ADVICE
+from suites.security.test_weak_points import SECRET_FILE_ADVICE
+from suites.service.wrapper_advice import WRAPPER_ADVICE
 
 Change = tuple[str, str, str]
 
@@ -352,30 +352,18 @@ def _left_out_here(scenarios: tuple[str, ...]) -> tuple[str, ...]:
     return ()
 
 
-def _advice_of(folder: str, module: str, name: str) -> object:
-    """The advice a suite gives, as its own module states it (suites/<folder> is not a package)."""
-    path = str(ROOT / "suites" / folder)
-    sys.path.insert(0, path)
-    try:
-        return getattr(importlib.import_module(module), name)
-    finally:
-        sys.path.remove(path)
-
-
-OFFLINE_ADVICE: dict[str, Change] = _advice_of("offline", "offline_advice", "ADVICE")  # type: ignore[assignment]
-SECRET_FILE_ADVICE: tuple[Change, ...] = _advice_of("security", "test_weak_points", "SECRET_FILE_ADVICE")  # type: ignore[assignment]
-SERVER_LOG_ADVICE: Change = _advice_of("durability", "test_damage", "SERVER_LOG_ADVICE")  # type: ignore[assignment]
-WRAPPER_ADVICE: tuple[Change, ...] = _advice_of("service", "wrapper_advice", "WRAPPER_ADVICE")  # type: ignore[assignment]
 # devpi-web beside devpi-server, where the guide's environment is made and updated (`micromamba create --name devpi
 # -- devpi-client devpi-server devpi-web python`): the advice of S5 and of C3's `pip search`.
 DEVPI_WEB = tuple((script, " devpi-client\n", " devpi-client devpi-web\n") for script in ("install.sh", "upgrade.sh"))
 
 
 def _where_a_browser_runs(*scenarios: str) -> tuple[str, ...]:
-    """`scenarios` where chromium is installed (S5's scenario skips elsewhere)."""
-    from fixtures import browser
+    """`scenarios` where chromium is installed or the suite can install it (S5's scenario skips elsewhere)."""
+    from fixtures import apt, browser
 
-    return scenarios if browser.installed() else _left_out_here(scenarios)
+    runs = not apt.missing([browser.PROGRAM]) or apt.cannot_install(browser.PACKAGES) is None
+    return scenarios if runs else _left_out_here(scenarios)
+
 
 SOUND_CHANGES = [
     # The suite always runs the deployment on a port of its own (DEPLOY_PORT, a free port), which proves

@@ -5,7 +5,6 @@ stand-in for devpi's index URL that answers as devpi-server 6.20.3 does (400), o
 from __future__ import annotations
 
 import http.server
-import importlib
 import os
 import subprocess
 import sys
@@ -15,9 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from suite_runs import ROOT
 
-CLIENTS = ROOT / "suites" / "clients"
+from suites.clients import search_answers
+
 
 # devpi-server 6.20.3's log of `pip search` through the guide's [search] index (captured from the scenario);
 # PORT stands for the index URL's port.
@@ -35,15 +34,6 @@ Traceback (most recent call last):
     task.service()
 KeyError: 'name'
 """
-
-
-@pytest.fixture(scope="module")
-def search_answers():  # noqa: ANN201
-    sys.path.insert(0, str(CLIENTS))
-    try:
-        yield importlib.import_module("search_answers")
-    finally:
-        sys.path.remove(str(CLIENTS))
 
 
 class Answer(http.server.BaseHTTPRequestHandler):
@@ -93,13 +83,13 @@ def log_for(template: str, index: str) -> str:
     return template.replace("http://localhost:PORT/root/local/", index)
 
 
-def test_devpis_400_refusal_of_the_xml_body_is_the_finding(search_answers, index, tmp_path):
+def test_devpis_400_refusal_of_the_xml_body_is_the_finding(index, tmp_path):
     url, _ = index
     evidence = search_answers.xmlrpc_refused(url, pip_search(url, tmp_path), log_for(REFUSED_LOG, url))
     assert evidence and "could not decode json" in evidence and f"400 Client Error: Bad Request for url: {url}" in evidence
 
 
-def test_a_500_with_a_traceback_is_not_the_finding(search_answers, index, tmp_path):
+def test_a_500_with_a_traceback_is_not_the_finding(index, tmp_path):
     url, handler = index
     handler.status = 500
     stderr = pip_search(url, tmp_path)
@@ -110,7 +100,7 @@ def test_a_500_with_a_traceback_is_not_the_finding(search_answers, index, tmp_pa
     assert search_answers.xmlrpc_refused(url, pip_search(url, tmp_path), log_for(REFUSED_LOG, url) + CRASHED_LOG) is None
 
 
-def test_a_400_for_another_url_or_for_another_reason_is_not_the_finding(search_answers, index, tmp_path):
+def test_a_400_for_another_url_or_for_another_reason_is_not_the_finding(index, tmp_path):
     url, _ = index
     stderr = pip_search(url, tmp_path)
     other = url.replace("/root/local/", "/root/pypi/")
@@ -124,7 +114,7 @@ UNCACHED_HIT = {"name": "private-package", "summary": "[python-local]", "version
 ANSWERED_LOG = "2026-12-06 09:45:59,913 INFO  [req16] POST /root/local/\n"
 
 
-def test_devpi_webs_empty_version_for_an_uncached_project_is_the_other_finding(search_answers, index, tmp_path):
+def test_devpi_webs_empty_version_for_an_uncached_project_is_the_other_finding(index, tmp_path):
     url, handler = index
     handler.hits = [UNCACHED_HIT]
     stderr = pip_search(url, tmp_path)
@@ -139,6 +129,6 @@ def test_devpi_webs_empty_version_for_an_uncached_project_is_the_other_finding(s
     assert search_answers.empty_version_refused(stderr, hits, ANSWERED_LOG + CRASHED_LOG) is None
 
 
-def test_devpi_servers_refusal_has_no_hits(search_answers, index):
+def test_devpi_servers_refusal_has_no_hits(index):
     url, _ = index
     assert search_answers.xmlrpc_hits(url, "private-package") == []

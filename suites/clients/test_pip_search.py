@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from search_answers import DEVPI_REFUSES, empty_version_refused, xmlrpc_hits, xmlrpc_refused
 
 from fixtures.catalogue import PRIVATE_PROJECT
 from fixtures.clients import search
 from fixtures.promises import Finding
+from suites.clients.search_answers import DEVPI_REFUSES, empty_version_refused, xmlrpc_hits, xmlrpc_refused
 
 UNCACHED_VERSION = Finding(
     "C3-pip-search-uncached-version", promise="C3",

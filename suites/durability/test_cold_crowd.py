@@ -6,12 +6,20 @@ root/local of its own that is just as cold."""
 from __future__ import annotations
 
 import pytest
-from durability_support import CONCURRENT_FILE_500, crowd_outcome, misplaced, nightly_only, page_links, raw_client, together
 
 from fake_upstreams.behaviours import stall
 from fixtures import disk
 from fixtures.clients import Resolution
 from fixtures.indexes import clone_root_local
+from suites.durability.durability_support import (
+    CONCURRENT_FILE_500,
+    crowd_outcome,
+    misplaced,
+    nightly_only,
+    page_links,
+    raw_client,
+    together,
+)
 
 PIPS, UVS, RAWS = 3, 2, 6
 # A second's wait at the upstream: every client of the crowd arrives while devpi's first fetch is in flight

@@ -12,7 +12,10 @@ import time
 
 import pytest
 import requests
-from durability_support import (
+
+from fake_upstreams import Mode
+from fixtures import disk
+from suites.durability.durability_support import (
     kill_devpi_server,
     misplaced,
     nightly_only,
@@ -22,9 +25,6 @@ from durability_support import (
     stored_path,
     wait_back,
 )
-
-from fake_upstreams import Mode
-from fixtures import disk
 
 
 def stored_copy(server, index: str, dist) -> disk.StoredFile:  # noqa: ANN001
@@ -105,8 +105,8 @@ def test_a_stored_file_deleted_or_truncated_is_fetched_again_or_refused_with_its
             f"[D3] the recovery the suite states (delete the damaged copy, devpi fetches it again) did not work\n{recovered}")
         assert not misplaced(disk.usage(devpi.serverdir)), f"[D3] {misplaced(disk.usage(devpi.serverdir))}"
         finding("D3-truncated-copy-served",
-                f"{truncated.filename} truncated in the server directory to {size} of {copy.size} bytes: devpi serves it "
-                f"with status 200 (sha256 {sha[:16]}, the link says {truncated.sha256[:16]})"
+                f"{truncated.filename} truncated in the server directory to {copy.size // 2} of {copy.size} bytes: devpi "
+                f"serves it with status 200, {size} bytes (sha256 {sha[:16]}, the link says {truncated.sha256[:16]})"
                 f"{'; ' + said.split(':', 1)[0] if said.startswith('the connection broke') else ''} and asks the intranet "
                 f"{asked} time(s); pip refuses it ({(damaged.stderr.strip().splitlines() or [''])[-1][:120]!r}), devpi's "
                 "log says nothing. Recovery (checked): delete the damaged file "

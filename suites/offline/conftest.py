@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from offline_intranets import Intranet, linked_intranet_of, named_intranet_of, session_way
 
 from fixtures import netns
+from suites.offline.offline_intranets import Intranet, linked_intranet_of, named_intranet_of, session_way
 
 
 @pytest.fixture(scope="session")

@@ -8,11 +8,14 @@ import signal
 import time
 
 import pytest
-from service_support import DOMAIN, LABEL, STOP_TIMEOUT, Service
-from wrapper_advice import SAYS
+
+from fixtures.devpi import DevpiServer
+from fixtures.launchd import DOMAIN
+from suites.service.service_support import LABEL, STOP_TIMEOUT
+from suites.service.wrapper_advice import SAYS
 
 
-def start(svc: Service) -> None:
+def start(svc: DevpiServer) -> None:
     svc.step("init")
     svc.step("service")
     svc.step("start")
@@ -23,7 +26,7 @@ def exit_text(event: dict) -> str:
     return f"killed by {signal.Signals(event['signal']).name}" if "signal" in event else f"exit status {event['code']}"
 
 
-def assert_gone_after_bootout(svc: Service, promise: str) -> None:
+def assert_gone_after_bootout(svc: DevpiServer, promise: str) -> None:
     __tracebackhide__ = True
     assert svc.launchctl("bootout", DOMAIN + LABEL).returncode == 0, f"[{promise}] bootout failed\n{svc.describe()}"
     spawns = len(svc.events("spawned"))
@@ -105,7 +108,7 @@ def test_when_the_wrapper_dies_devpi_server_is_not_left_behind(service, figure, 
     # KeepAlive starts the wrapper again; its devpi-server finds the port taken.
     service.wait_until(lambda: len(service.events("exited")) >= 2, "the restarted wrapper's end")
     second = service.events("exited")[1]
-    port_taken = "address already in use" in service.output().lower()
+    port_taken = "address already in use" in service.log_tail().lower()
     state = service.info().get("state")
     figure("s2_orphan", server.pid, f"wrapper killed: devpi-server {server.pid} kept running (serving: {serving}); the "
            f"restarted wrapper exited with {exit_text(second)} (port taken: {port_taken}), launchd state '{state}'")

@@ -12,13 +12,13 @@ import subprocess
 import time
 
 import pytest
-from service_support import LABEL, READY_TIMEOUT, STOP_TIMEOUT, Service, started
-from wrapper_advice import SAYS
 
 from fake_upstreams import Mode
 from fixtures import launchd
 from fixtures.catalogue import PRIVATE_PROJECT
-from fixtures.devpi import die_with_parent
+from fixtures.devpi import DevpiServer, die_with_parent
+from suites.service.service_support import LABEL, READY_TIMEOUT, STOP_TIMEOUT, started
+from suites.service.wrapper_advice import SAYS
 
 LOST_AFTER = 10.0  # s: a forwarded stop ends devpi-server in under 1 s, even during its start-up on a loaded machine
 MOMENTS = ("before its signal handlers", "while it starts devpi-server", "1 s after devpi-server was exec'd")
@@ -27,7 +27,7 @@ TRIES = 2
 WRAPPER_ADVICE = SAYS["S2-stop-lost-while-spawning"]
 
 
-def launch_wrapper(svc: Service, *program: str) -> subprocess.Popen:
+def launch_wrapper(svc: DevpiServer, *program: str) -> subprocess.Popen:
     """The plist's ProgramArguments (or the wrapper with another `program`), started as launchd starts a job."""
     args = svc.plist()["ProgramArguments"]
     if program:
@@ -109,7 +109,7 @@ def execd(pid: int) -> bool:
         return False
 
 
-def stop_at(svc: Service, moment: str) -> dict:
+def stop_at(svc: DevpiServer, moment: str) -> dict:
     """Start the wrapper, send it SIGTERM (launchd's stop) at `moment`, and see what is left. Where the stop is
     lost, devpi-server's state when the signal landed and a second SIGTERM once devpi-server answers tell a
     stop lost to that moment (the findings) from a wrapper that does not forward stops at all."""
@@ -145,7 +145,7 @@ def stop_at(svc: Service, moment: str) -> dict:
     return outcome
 
 
-def second_stop(svc: Service, wrapper: subprocess.Popen) -> str:
+def second_stop(svc: DevpiServer, wrapper: subprocess.Popen) -> str:
     """Once devpi-server answers, SIGTERM to the wrapper again: "stopped" if the wrapper forwarded it and
     everything ended (the first stop was lost to its moment), else what happened."""
     deadline = time.monotonic() + READY_TIMEOUT
