@@ -32,6 +32,9 @@ from fixtures.catalogue import PRIVATE_PROJECT, PRIVATE_VERSION, PUBLIC_PROJECT
 from fixtures.clients import Resolution
 from suites.containers.container_world import PYPI_HOST, named_world, not_applicable_without_pass_through, pypi_passes_through
 
+# The container engine (a session fixture) and this module's world start once, in one worker (fixtures/sharing.py).
+pytestmark = pytest.mark.xdist_group("containers")
+
 
 def devpi_asked(world, since: int) -> list[str]:  # noqa: ANN001
     """The requests devpi-server logged since `since` (its log's size then): `GET /root/local/+simple/...`."""

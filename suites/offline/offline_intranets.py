@@ -94,7 +94,10 @@ SESSION_WAYS = {  # the session fake Artifactory's own fault modes
     "hang": (Mode.HANG, "the intranet accepts connections and never answers", True),
     "5xx": (Mode.ERROR_5XX, "the intranet answers 503 Service Unavailable", False),
 }
-WAYS = [*SESSION_WAYS, "name", "link"]
+# The named and the linked intranet are each a devpi-server of their own (session fixtures): their scenarios
+# run in one worker, which starts it once (fixtures/sharing.py).
+WAYS = [*SESSION_WAYS, pytest.param("name", marks=pytest.mark.xdist_group("offline-named-intranet")),
+        pytest.param("link", marks=pytest.mark.xdist_group("offline-linked-intranet"))]
 
 
 # -- building intranets (also for scenarios that need one on a deployment copy of their own) ----------------
