@@ -15,6 +15,13 @@ from fixtures.deployment import BUNDLED, Deployment
 Change = tuple[str, str, str]
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("devpi-conformance").addoption(
+        "--whole-sound-changes", action="store_true",
+        help="run README's whole first command (`pytest suites`) on every sound change of tests/deployment_changes.py, "
+             "one at a time, and record each result in docs/sound-change-runs.md (also under --hypothesis-profile nightly)")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "breaks(promise): this self-test runs the suite on a copy that breaks PROMISE and checks it is reported BROKEN")
 

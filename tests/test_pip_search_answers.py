@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import threading
+import xmlrpc.client
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,11 +38,14 @@ KeyError: 'name'
 
 class Answer(http.server.BaseHTTPRequestHandler):
     status = 400
+    hits: list[dict] | None = None  # answer the XML-RPC call with these (as devpi-web does), status 200
 
     def do_POST(self) -> None:  # noqa: N802
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         body = b"Bad request: could not decode json" if self.status == 400 else b"Internal Server Error"
-        self.send_response(self.status)
+        if self.hits is not None:
+            body = xmlrpc.client.dumps((self.hits,), methodresponse=True).encode()
+        self.send_response(200 if self.hits is not None else self.status)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -66,7 +70,7 @@ def index() -> Iterator[tuple[str, type[Answer]]]:
 
 
 def pip_search(index: str, tmp_path: Path) -> str:
-    """Real pip's `search` against `index`, with no configuration of the host's: its stderr."""
+    """Real pip's `search` against `index`, with no configuration of the host's: its stderr (it must fail)."""
     env = {**os.environ, "PIP_CONFIG_FILE": os.devnull, "HOME": str(tmp_path), "NO_PROXY": "*"}
     done = subprocess.run([sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-cache-dir", "search",
                            "--index", index, "--", "private-package"], env=env, capture_output=True, text=True,
@@ -103,3 +107,28 @@ def test_a_400_for_another_url_or_for_another_reason_is_not_the_finding(index, t
     assert search_answers.xmlrpc_refused(other, stderr, log_for(REFUSED_LOG, other)) is None
     assert search_answers.xmlrpc_refused(url, stderr, log_for(REFUSED_LOG, url).replace("could not decode json",
                                                                                        ":action field not found")) is None
+
+
+# devpi-web's answer (null_index.py / whoosh_index.py query_packages) for a project devpi has not fetched yet.
+UNCACHED_HIT = {"name": "private-package", "summary": "[python-local]", "version": "", "_pypi_ordering": 0}
+ANSWERED_LOG = "2026-12-06 09:45:59,913 INFO  [req16] POST /root/local/\n"
+
+
+def test_devpi_webs_empty_version_for_an_uncached_project_is_the_other_finding(index, tmp_path):
+    url, handler = index
+    handler.hits = [UNCACHED_HIT]
+    stderr = pip_search(url, tmp_path)
+    hits = search_answers.xmlrpc_hits(url, "private-package")
+    assert hits == [UNCACHED_HIT]
+    evidence = search_answers.empty_version_refused(stderr, hits, ANSWERED_LOG)
+    assert evidence and "version '' for private-package" in evidence, stderr
+    assert search_answers.xmlrpc_refused(url, stderr, ANSWERED_LOG) is None
+    # pip stopping for another reason, hits with versions, or a traceback in devpi's log: not this finding
+    assert search_answers.empty_version_refused("ERROR: Exception: KeyError", hits, ANSWERED_LOG) is None
+    assert search_answers.empty_version_refused(stderr, [{**UNCACHED_HIT, "version": "2.0"}], ANSWERED_LOG) is None
+    assert search_answers.empty_version_refused(stderr, hits, ANSWERED_LOG + CRASHED_LOG) is None
+
+
+def test_devpi_servers_refusal_has_no_hits(index):
+    url, _ = index
+    assert search_answers.xmlrpc_hits(url, "private-package") == []

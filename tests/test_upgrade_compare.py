@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fixtures.deployment import BUNDLED, Deployment
+from fixtures.migration import MIGRATED
 from suites.upgrade import rehearsal
 
 
@@ -53,3 +55,13 @@ def test_only_devpis_own_refusal_of_the_old_directory_counts_as_the_new_version_
     }
     for what, text in not_refusals.items():
         assert rehearsal.refusal(text, "7.0.0", serverdir) is None, what
+
+
+def test_a_deployment_migrated_to_7_upgrades_the_service_the_guide_set_up_on_6(tmp_path):
+    migrated, guide = Deployment(MIGRATED), Deployment(BUNDLED)
+    assert rehearsal.deployment_before(migrated, "6.20.3").source == BUNDLED
+    assert rehearsal.deployment_before(migrated, "7.0.0b4") is migrated  # from a 7, its own
+    assert rehearsal.deployment_before(guide, "6.19.3") is guide
+    # a user's copy written for 6 sets up its own 6, whatever the upgrade's target
+    copy = guide.copy_with(tmp_path / "mine", ("env.sh", ":=3141}", ":=3142}"))
+    assert rehearsal.deployment_before(copy, "6.20.3") is copy

@@ -35,6 +35,15 @@ def stored_copy(server, index: str, dist) -> disk.StoredFile:  # noqa: ANN001
     return copies[0]
 
 
+# The advice of D3-missing-file-restart-loop as a change to the deployment (script, old text, new text): the loop
+# stays devpi's, its reason is then in a file. tests/ applies it to a copy and runs the scenarios reading devpi's log.
+SERVER_LOG_ADVICE = (
+    "service.sh", "    <string>com.manselmi.devpi.server</string>\n",
+    "    <string>com.manselmi.devpi.server</string>\n"
+    "    <key>StandardOutPath</key>\n    <string>${DEPLOY_HOME}/server.log</string>\n"
+    "    <key>StandardErrorPath</key>\n    <string>${DEPLOY_HOME}/server.log</string>\n")
+
+
 @pytest.mark.promise("D3")
 @pytest.mark.finding("D3-truncated-copy-served")
 def test_a_stored_file_deleted_or_truncated_is_fetched_again_or_refused_with_its_cause(
@@ -155,6 +164,7 @@ def test_a_deleted_file_does_not_keep_the_service_in_a_silent_restart_loop(
                 f"Mac this reason goes nowhere: the service is simply down. Recovery (checked): create the missing file "
                 f"(`touch {path}`), devpi starts; then delete that empty file while the intranet is up and devpi fetches "
                 "it again. Advice: give the plist StandardOutPath/StandardErrorPath (e.g. ~/.devpi/server.log)")
+
     time.sleep(1)
     served = pip_client.download(dist.name, index_url=index_url)
     assert served.ok and served.file(dist.name).sha256 == dist.sha256, (

@@ -12,6 +12,7 @@ import pytest
 from fixtures.devpi import DevpiServer
 from fixtures.launchd import DOMAIN
 from suites.service.service_support import LABEL, STOP_TIMEOUT
+from suites.service.wrapper_advice import SAYS
 
 
 def start(svc: DevpiServer) -> None:
@@ -89,8 +90,7 @@ def test_a_stop_by_signal_that_is_not_a_bootout(service, figure, finding):
         finding("S3-signal-stop-restarts",
                 f"the wrapper stopped cleanly by SIGTERM exits with {exit_text(stopped)} (devpi-server's status on SIGINT), "
                 "which KeepAlive SuccessfulExit=false reads as a failure: launchd starts the service again, so only "
-                "`launchctl bootout` stops it for good. What to change in the wrapper: when it forwarded a stop, exit 0 "
-                "(e.g. `sys.exit(0 if stop_requested and process.returncode in (1, -signal.SIGINT) else process.returncode)`)")
+                "`launchctl bootout` stops it for good. " + SAYS["S3-signal-stop-restarts"])
 
 
 @pytest.mark.promise("S2", "S3")
@@ -118,5 +118,4 @@ def test_when_the_wrapper_dies_devpi_server_is_not_left_behind(service, figure, 
             f"KeepAlive started the wrapper again; its devpi-server "
             + ("could not bind the taken port" if port_taken else "ended") + f" and the wrapper exited with {exit_text(second)}: "
             f"launchd's state is '{state}', a restart every ThrottleInterval (10 s) for as long as the orphan lives, and "
-            "a bootout no longer stops the process that serves. What to change in the wrapper: drop start_new_session=True "
-            "(devpi-server then stays in the job's process group, which launchd cleans up when the wrapper dies)")
+            "a bootout no longer stops the process that serves. " + SAYS["S2-wrapper-death-orphans-devpi"])
