@@ -14,7 +14,7 @@ import pytest
 import requests
 from durability_support import kill_devpi_server, misplaced, page_links, sha256_of_url, spawns, stored_path, wait_back
 
-from fake_upstreams import Mode
+from fake_upstreams.behaviours import refuse
 from fixtures import disk
 
 
@@ -56,7 +56,7 @@ def test_a_stored_file_deleted_or_truncated_is_fetched_again_or_refused_with_its
 
     # Deleted, the intranet gone: no bytes, and an answer that names what devpi could not do.
     stored_path(devpi, restored).unlink()
-    with fake_artifactory.fault(Mode.REFUSE):
+    with fake_artifactory.misbehave(refuse()):
         status, _sha, size, said = sha256_of_url(http, links[deleted.filename])
     assert status >= 500 and fake_artifactory.url.split("//", 1)[1] in said, (
         f"[D3] the stored copy deleted and the intranet refusing: devpi should fail naming what it could not fetch; "

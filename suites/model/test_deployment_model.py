@@ -56,7 +56,8 @@ from hypothesis.stateful import (
 )
 from packaging.version import Version
 
-from fake_upstreams import FakeUpstream, Mode
+from fake_upstreams import FakeUpstream, Misbehaviour
+from fake_upstreams.behaviours import error_5xx, hang, refuse
 from fixtures import disk
 from fixtures.clients import PipClient, Resolution, UvClient
 from fixtures.devpi import DevpiServer
@@ -76,8 +77,8 @@ MACHINE_NIGHTLY = {"max_examples": 200, "stateful_step_count": 10}
 MACHINE_SELFTEST = {"max_examples": 3, "stateful_step_count": 4}
 # A hang costs devpi's request timeout (5 s) per fetch, and a failing sequence is re-run many times while it
 # shrinks: the default budget's random sequences leave it to the nightly profile (a story hangs it once).
-GONE = {"default": (Mode.REFUSE, Mode.ERROR_5XX), "selftest": (Mode.REFUSE, Mode.ERROR_5XX),
-        "nightly": (Mode.REFUSE, Mode.ERROR_5XX, Mode.HANG)}
+GONE = {"default": ("refuse", "5xx"), "selftest": ("refuse", "5xx"), "nightly": ("refuse", "5xx", "hang")}
+GONE_BY = {"refuse": refuse, "5xx": error_5xx, "hang": hang}
 _projects = itertools.count(1)  # unique across runs of the machine in one session
 # The derandomized profiles' seed. Without one, hypothesis derives it from the machine's source, and any edit
 # of the class would draw other sequences: the selftest profile's few must take the intranet away (this seed's
@@ -117,8 +118,8 @@ C4_UV_YANKED = "C4: uv's version, settled, a release yanked"
 C4_SAME = "C4: uv and pip at the same moment"
 
 
-def gone(mode: Mode) -> str:
-    return f"O1: the intranet gone ({mode.value})"
+def gone(way: str) -> str:
+    return f"O1: the intranet gone ({way})"
 
 
 # The check whose run makes the test report its promise kept (fixtures/report.py `reached`).
@@ -173,10 +174,11 @@ class DeploymentMachine(RuleBasedStateMachine):
         self.restarts = 0
         # (client, pre) -> (the model's moment, the versions it got), to compare pip and uv at one moment (C4)
         self.runs: dict[tuple[str, bool], tuple[int, list[Version]]] = {}
-        self.world.upstreams["intranet"].back_to_normal()
+        self.gone: Misbehaviour | None = None
 
     def teardown(self) -> None:
-        self.world.upstreams["intranet"].back_to_normal()
+        if self.gone is not None:
+            self.gone.end()
 
     # -- the upstreams --------------------------------------------------------------------------
     @initialize(target=published, version=pep440(), kind=st.sampled_from(["wheel", "sdist"]))
@@ -212,18 +214,20 @@ class DeploymentMachine(RuleBasedStateMachine):
         self.model.yanked(release)
 
     @precondition(lambda self: self.model.intranet_gone is None)
-    @rule(mode=st.deferred(lambda: st.sampled_from(GONE[profile()])))
-    def take_the_intranet_away(self, mode: Mode) -> None:
+    @rule(way=st.deferred(lambda: st.sampled_from(GONE[profile()])))
+    def take_the_intranet_away(self, way: str) -> None:
         """O1 is checked at once: every version pip ever got from the intranet still installs, pinned."""
-        self.world.upstreams["intranet"].set_mode(mode)
-        self.model.intranet_away(mode.value)
-        self.world.checks[gone(mode)] += 1
+        self.gone = self.world.upstreams["intranet"].misbehave(GONE_BY[way]())
+        self.model.intranet_away(way)
+        self.world.checks[gone(way)] += 1
         self.fetched_versions_still_install()
 
     @precondition(lambda self: self.model.intranet_gone is not None)
     @rule()
     def bring_the_intranet_back(self) -> None:
-        self.world.upstreams["intranet"].set_mode(Mode.ONLINE)
+        assert self.gone is not None
+        self.gone.end()
+        self.gone = None
         self.model.intranet_back()
         self.restarted_while_gone = False
 
@@ -476,7 +480,7 @@ def the_intranet_refuses_then_a_restart(state: Steps) -> None:
     state.wait_out_the_cache_expiry()
     state.pip_install(pre=False)  # 1.1, from the intranet
     state.wait_out_the_cache_expiry()  # devpi will ask the intranet again
-    state.take_the_intranet_away(mode=Mode.REFUSE)  # 1.0 and 1.1, pinned
+    state.take_the_intranet_away(way="refuse")  # 1.0 and 1.1, pinned
     state.pip_install(pre=False)  # 1.1 from devpi's copy
     state.restart_the_service()  # nothing stored lost; 1.0 and 1.1, pinned
     state.pip_install(pre=False)
@@ -487,7 +491,7 @@ def the_intranet_hangs(state: Steps) -> None:
     """O1 with the intranet accepting connections and never answering: each read costs devpi's request timeout."""
     state.a_private_release_installed_once(version="2.0", kind="wheel")
     state.wait_out_the_cache_expiry()  # devpi will ask the intranet again
-    state.take_the_intranet_away(mode=Mode.HANG)  # 2.0, pinned
+    state.take_the_intranet_away(way="hang")  # 2.0, pinned
     state.bring_the_intranet_back()
 
 
@@ -506,8 +510,8 @@ class Story:
 STORIES = (
     Story(releases_on_both_upstreams, (R3_BOTH, O4_NEW)),
     Story(uv_beside_pip_before_and_after_a_yank, (C4_UV, C4_SAME, C4_UV_YANKED)),
-    Story(the_intranet_hangs, (O1_PINNED, gone(Mode.HANG))),
-    Story(the_intranet_refuses_then_a_restart, (O1_PINNED, gone(Mode.REFUSE), R3_GONE, O3_STORED, O3_PINNED)),
+    Story(the_intranet_hangs, (O1_PINNED, gone("hang"))),
+    Story(the_intranet_refuses_then_a_restart, (O1_PINNED, gone("refuse"), R3_GONE, O3_STORED, O3_PINNED)),
 )
 
 

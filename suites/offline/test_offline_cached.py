@@ -28,7 +28,9 @@ import time
 
 import pytest
 from offline_checks import assert_served_same_file, devpi_store
-from offline_intranets import PYTHON_LOCAL, WAYS, cache_expiry
+from offline_intranets import PYTHON_LOCAL, cache_expiry
+
+from fixtures.upstreams import WAYS
 
 
 @pytest.mark.promise("O1")

@@ -18,10 +18,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from offline_checks import assert_not_found
-from offline_intranets import PYPI, WAYS
+from offline_intranets import PYPI
 
 from fixtures.catalogue import PUBLIC_PROJECT, PUBLIC_VERSION
 from fixtures.clients import PipClient
+from fixtures.upstreams import WAYS
 
 
 @pytest.mark.promise("O2")

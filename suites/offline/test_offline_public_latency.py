@@ -37,10 +37,11 @@ from collections.abc import Iterator
 import pytest
 from offline_advice import ADVICE, REQUEST_TIMEOUT, SAYS
 from offline_checks import assert_public_installed
-from offline_intranets import PYTHON_LOCAL, WAYS, devpi_asked, server_options, session_way
+from offline_intranets import PYTHON_LOCAL, devpi_asked, server_options
 from offline_latency import BATCH, BATCH_SIZE, EXPIRED, FIRST_CONTACT, GUIDE_ARGS, TEN, Latency, measure, pip_published, publish_batch
 
 from fixtures.catalogue import PUBLIC_PROJECT
+from fixtures.upstreams import WAYS, session_way
 
 ALLOWANCE = 1.5  # seconds of pip's and devpi's own jitter on a loaded 2-core machine
 
