@@ -396,3 +396,16 @@ def test_any_sequence_of_ways_gone_serves_again_once_they_end(tmp_path_factory: 
         assert fake.port == port
         assert http.get(fake.simple_url, timeout=5).status_code == 200
         assert http.get(f"{fake.simple_url}{NORMALISED}/", timeout=5).status_code == 200
+
+
+def test_a_second_upstream_is_a_fixture_factory_of_the_test(make_upstream: Callable[..., FakeUpstream],
+                                                              http: requests.Session) -> None:
+    """`make_upstream` (fixtures/upstreams.py): another fake of either kind, empty, serving, reached through the
+    same door as the session's, and stopped when the test ends."""
+    pypi, artifactory = make_upstream("pypi"), make_upstream()
+    assert (pypi.name, artifactory.name) == ("fake PyPI", "fake Artifactory")
+    assert artifactory.simple_url.endswith(f"{ARTIFACTORY_PREFIX}/simple/") and pypi.port != artifactory.port
+    assert set(links(http.get(pypi.simple_url, timeout=5).text)) == set()
+    with artifactory.misbehave(refuse()), pytest.raises(requests.ConnectionError):
+        http.get(artifactory.simple_url, timeout=2)
+    assert http.get(artifactory.simple_url, timeout=5).status_code == 200
