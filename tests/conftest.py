@@ -119,7 +119,7 @@ def catalogue_run_of(item: pytest.Item) -> dict[str, object] | None:
     if isinstance(breakage := params.get("breakage"), Breakage):
         return child_run_of(breakage)
     if isinstance(change := params.get("change"), SoundChange):
-        return {"changes": change.changes, "scenarios": change.scenarios}
+        return {"changes": change.changes, "scenarios": change.scenarios, "args": change.args}
     return None
 
 

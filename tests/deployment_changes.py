@@ -86,9 +86,16 @@ D2_KILL = DURABILITY + "test_kill.py::test_devpi_server_killed_mid_request_comes
 D3_LOOP = DURABILITY + "test_damage.py::test_a_deleted_file_does_not_keep_the_service_in_a_silent_restart_loop"
 D4_LOAD = (DURABILITY + "test_load.py::"
            "test_the_service_keeps_answering_under_sustained_mixed_load_with_memory_and_files_bounded")
+MODEL = "suites/model/test_deployment_model.py::test_any_sequence_of_events_keeps_the_promises"
+# The state machine waits out the longest expiry in force at every wait (31 s under the short-expiry advice): only
+# its cheapest story that reads it, two waits and the intranet hanging (O1), and no random sequence.
+MODEL_CHEAPEST = ("--model-sequences", "0", "--model-story", "the_intranet_hangs")
 S4_UPGRADE = "suites/upgrade/test_upgrade.py::test_the_guides_upgrade_keeps_configuration_cached_files_and_logins"
 # The rehearsal needs the version a user upgrades from: two kept installs, one patch release apart (in place works).
 S4_REHEARSAL = ("--upgrade-from", "6.19.3", "--devpi-server-version", "6.20.3")
+
+# suites/durability's long variants run under the nightly profile only (durability_support.nightly_only).
+DURABILITY_NIGHTLY = ("--hypothesis-profile", "nightly")
 
 # -- the changes -----------------------------------------------------------------------------------------
 
@@ -260,11 +267,11 @@ BREAKAGES = [
     # differs from its first makes the crowd's answer another one than the lone client's.
     Breakage("the intranet serves another build of each release after the first read", (), "D1",
              r"clients at once got another answer than one client alone", (D1_CROWD.format("intranet"),),
-             misbehave="rebuilt-after-first-read"),
+             misbehave="rebuilt-after-first-read", args=DURABILITY_NIGHTLY),
     Breakage("the plist's KeepAlive is false", (NO_KEEPALIVE,), "D2",
-             r"the service did not come back under launchd's KeepAlive", (D2_KILL,)),
+             r"the service did not come back under launchd's KeepAlive", (D2_KILL,), args=DURABILITY_NIGHTLY),
     Breakage("the wrapper discards devpi-server's output", (WRAPPER_SILENT,), "D3",
-             r"the service restarts in a silent loop", (D3_LOOP,)),
+             r"the service restarts in a silent loop", (D3_LOOP,), args=DURABILITY_NIGHTLY),
     Breakage("the wrapper caps devpi-server at 20 open files", (WRAPPER_FEW_FILES,), "D4",
              r"under load the service did not answer|answered \d+ of \d+ requests", (D4_LOAD,)),
     # The guide's upgrade without its last command: upgrade.sh boots the service out, updates the environment
@@ -307,6 +314,8 @@ class SoundChange:
     not_reproduced: tuple[str, ...] = ()  # findings the change answers: the run must report them "not reproduced"
     not_applicable: tuple[str, ...] = ()  # scenarios (or promises) the change makes moot: they skip, saying why
     settings: tuple[str, ...] = ()  # the settings it changes: every scenario reading one is in `scenarios`
+    args: tuple[str, ...] = ()  # options its child run needs besides (e.g. one story of the state machine)
+    not_reached: tuple[str, ...] = ()  # promises its run may leave "not reached" (a state machine told one story)
 
     @property
     def marks(self) -> tuple[pytest.MarkDecorator, ...]:
@@ -370,7 +379,8 @@ SOUND_CHANGES = [
                 not_applicable=(NO_PROJECT_LIST_931, LOGIN_IN_MIRROR_URL_1006), settings=("mirror_no_project_list",)),
     SoundChange("advice: a short mirror_cache_expiry on root/python-local (O7)", (OFFLINE_ADVICE["python-local-short-expiry"],),
                 (O4_EXPIRY, O7_LIST.format("intranet"), O1_CACHED.format("refused"), O6_PROMPT.format("refused"),
-                 O6_ADVICE, EXPIRY_AFTER_304_1044, SMOKE_R2), settings=("mirror_cache_expiry",)),
+                 O6_ADVICE, EXPIRY_AFTER_304_1044, SMOKE_R2, MODEL), settings=("mirror_cache_expiry",), args=MODEL_CHEAPEST,
+                not_reached=("R3", "O3", "C4", "D1", "D2", "D3")),
     SoundChange("advice: a persistent secret file (X2)", SECRET_FILE_ADVICE,
                 ("suites/security/test_weak_points.py::test_a_login_survives_a_restart_of_the_service",
                  "suites/security/test_access.py::test_without_the_root_password_nothing_can_be_changed[anonymous]",

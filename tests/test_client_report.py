@@ -13,7 +13,7 @@ pytestmark = pytest.mark.selftest
 
 SCENARIOS = '''
 from fixtures.clients import PipClient
-from fixtures.plugin import free_port
+from fixtures.servers import free_port
 
 NOWHERE = f"http://127.0.0.1:{free_port()}/simple/"  # nothing listens: refused at once
 ARGS = ("--retries", "0", "--timeout", "2")

@@ -14,7 +14,7 @@ import pytest
 
 from fixtures.devpi import job_events
 from fixtures.launchd import parse_print
-from fixtures.plugin import free_port as real_free_port
+from fixtures.servers import free_port as real_free_port
 
 pytestmark = pytest.mark.selftest
 
@@ -65,14 +65,14 @@ def test_stop_leaves_no_process_and_reports_the_wrappers_exit_status(make_devpi)
 def test_a_start_whose_port_was_taken_is_retried_on_another_port_and_says_so(devpi_factory, monkeypatch, caplog):
     """The OS hands out a free port, the suite closes it and passes the number to devpi-server: another
     process may take it in between. The start is retried on a new port, and the log says why."""
-    from fixtures import plugin
+    from fixtures import servers
 
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", 0))
         squatter.listen()
         taken = squatter.getsockname()[1]
         ports = iter([taken])
-        monkeypatch.setattr(plugin, "free_port", lambda: next(ports, None) or real_free_port())
+        monkeypatch.setattr(servers, "free_port", lambda: next(ports, None) or real_free_port())
         with caplog.at_level(logging.WARNING, logger="devpi-conformance"), devpi_factory.server() as server:
             assert server.settings.port != taken, "the server should have moved to another port"
             assert server.api.get_json("+api")["login"].startswith(server.url.rstrip("/"))

@@ -154,7 +154,7 @@ def test_every_condition_names_a_known_finding():
 # A deployment step that fails in a test of another promise (what StepFailed does in DevpiFactory.server).
 STEP_FAILS = '''
 import pytest
-from fixtures.plugin import StepFailed
+from fixtures.steps import StepFailed
 
 @pytest.mark.promise("R1", "S3")
 def test_needs_the_service():

@@ -1,4 +1,4 @@
-"""The launchd stand-in (fixtures/launchd.py) behaves as launchd is documented to behave, with
+"""The launchd stand-in (fixtures/launchd/) behaves as launchd is documented to behave, with
 real processes: bootstrap, KeepAlive, ThrottleInterval, bootout's SIGTERM then SIGKILL after
 ExitTimeOut, the process-group clean-up, and dying with the test run."""
 

@@ -9,14 +9,16 @@
 - Its explicit sequences (`--model-sequences 0`: no random one, nothing to shrink, one child run per copy):
   pip.conf turning pre-releases on breaks R3 (pip takes the intranet's 3.0rc1 over 2.0) and C4 (pip and uv
   through root/local at the same moment disagree); a server directory re-created at every start of the
-  service breaks O3 (the restart while the intranet is gone loses devpi's stored files)."""
+  service breaks O3 (the restart while the intranet is gone loses devpi's stored files); a plist without KeepAlive
+  breaks D2 (devpi-server killed while it stores an intranet file does not come back). Each run tells only the
+  stories (`--model-story`) that can notice its change: a whole set of stories costs minutes."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
-from deployment_changes import PYTHON_LOCAL_KEEPS_NOTHING, SERVERDIR_RECREATED_AT_START, pip_conf_global
+from deployment_changes import NO_KEEPALIVE, PYTHON_LOCAL_KEEPS_NOTHING, SERVERDIR_RECREATED_AT_START, pip_conf_global
 
 pytestmark = pytest.mark.selftest
 
@@ -45,11 +47,12 @@ def test_the_state_machine_fails_with_a_short_sequence_when_the_intranet_mirror_
         f"the failure should name O1 and what pip could not get\n{result}")
 
 
-def explicit_run(catalogue_runs, change: tuple[str, str, str], promise: str):  # noqa: ANN001, ANN201
-    """The machine's explicit sequences alone on the broken copy: it must fail with `promise` BROKEN, from an
-    explicit sequence (printed as its steps), and no random sequence must have run (nothing shrunk)."""
+def explicit_run(catalogue_runs, change: tuple[str, str, str], promise: str, stories: tuple[str, ...]):  # noqa: ANN001, ANN201
+    """The machine's explicit sequences `stories` alone on the broken copy: it must fail with `promise` BROKEN, from
+    an explicit sequence (printed as its steps), and no random sequence must have run (nothing shrunk)."""
     __tracebackhide__ = True
-    result = catalogue_runs.run((change,), (MODEL,), (), args=EXPLICIT_ONLY)
+    told = [arg for story in stories for arg in ("--model-story", story)]
+    result = catalogue_runs.run((change,), (MODEL,), (), args=(*EXPLICIT_ONLY, *told))
     assert result.returncode == 1 and result.verdicts.get(promise) == "BROKEN", (
         f"the state machine's explicit sequences should break {promise}\n{result}")
     assert not COUNTEREXAMPLE.search(result.output), f"no random sequence should have run, nor shrunk\n{result}"
@@ -61,7 +64,8 @@ def explicit_run(catalogue_runs, change: tuple[str, str, str], promise: str):  #
 def test_the_explicit_sequences_break_r3_and_c4_when_pip_conf_turns_pre_releases_on(catalogue_runs):
     """One run for both (one test: under xdist two tests could ask for it from two workers): every explicit
     sequence runs even after one failed."""
-    result = explicit_run(catalogue_runs, PRE_RELEASES_ON, "R3")
+    result = explicit_run(catalogue_runs, PRE_RELEASES_ON, "R3",
+                          ("releases_on_both_upstreams", "uv_beside_pip_before_and_after_a_yank"))
 
     assert any(re.search(r"pip through root/local got \['3\.0rc1'\]; the greatest version under pip's default rule is 2\.0",
                          message) for message in result.failure_messages("R3")), (
@@ -78,10 +82,22 @@ def test_the_explicit_sequences_break_r3_and_c4_when_pip_conf_turns_pre_releases
 
 @pytest.mark.breaks("O3")
 def test_the_explicit_sequences_break_o3_when_the_server_directory_is_re_created_at_every_start(catalogue_runs):
-    result = explicit_run(catalogue_runs, SERVERDIR_RECREATED_AT_START, "O3")
+    result = explicit_run(catalogue_runs, SERVERDIR_RECREATED_AT_START, "O3", ("the_intranet_refuses_then_a_restart",))
 
     assert any(re.search(r"files devpi had stored are gone after a restart", message)
                for message in result.failure_messages("O3")), f"O3 should fail on what the restart lost\n{result}"
     assert "explicit sequence the_intranet_refuses_then_a_restart" in result.output, (
         f"the failing sequence should be named\n{result}")
     assert result.broken() == {"O3"}, f"only the promise the failure names should be BROKEN\n{result}"
+
+
+@pytest.mark.breaks("D2")
+def test_the_explicit_sequences_break_d2_when_the_plist_has_no_keepalive(catalogue_runs):
+    """The kill is the strain story's last step: nothing after it needs the service."""
+    result = explicit_run(catalogue_runs, NO_KEEPALIVE, "D2", ("the_server_directory_under_strain",))
+
+    assert any(re.search(r"devpi-server killed while it stores an intranet file: the service did not come back under "
+                         r"launchd's KeepAlive", message) for message in result.failure_messages("D2")), (
+        f"D2 should fail on the service not coming back after the kill\n{result}")
+    assert "explicit sequence the_server_directory_under_strain" in result.output, f"the failing sequence should be named\n{result}"
+    assert result.broken() == {"D2"}, f"only the promise the failure names should be BROKEN\n{result}"

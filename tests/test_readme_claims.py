@@ -20,8 +20,8 @@ from suite_runs import ROOT
 import fake_upstreams
 import fixtures
 import fixtures.pages
-import fixtures.plugin
 import fixtures.report
+import fixtures.servers
 from fake_upstreams import FakeUpstream, RequestLog
 from fake_upstreams.behaviours import content_type, etag, pep691, refuse
 from fixtures.api import DevpiApi
@@ -30,7 +30,7 @@ from fixtures.deployment import Deployment, Settings
 from fixtures.devpi import DevpiServer
 from fixtures.indexes import IndexClone
 from fixtures.packages import PackageFactory
-from fixtures.plugin import DevpiFactory
+from fixtures.servers import DevpiFactory
 from fixtures.promises import Finding, precondition
 from fixtures.report import Findings
 
@@ -88,7 +88,7 @@ def test_every_option_the_pages_name_exists():
 
 def make_devpi_keywords() -> set[str]:
     """make_devpi's own keywords, and DevpiFactory.server's and Settings' it passes on."""
-    make = next(fixtures.plugin.make_devpi._get_wrapped_function()(None))
+    make = next(fixtures.servers.make_devpi._get_wrapped_function()(None))
     server = inspect.signature(DevpiFactory.server.__wrapped__).parameters
     named = {n for n, p in [*inspect.signature(make).parameters.items(), *server.items()]
              if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) and n != "self"}

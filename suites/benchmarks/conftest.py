@@ -22,10 +22,12 @@ from benchmark_support import BIG, CROWD_FILE_SIZE, CROWD_FILES, RELEASES
 from fake_upstreams import FakeUpstream
 from fixtures.api import http_session
 from fixtures.benchmarks import BASELINE, SUBJECT
+from fixtures.deployment import Deployment
 from fixtures.devpi import DevpiServer, die_with_parent
 from fixtures.indexes import clone_root_local
 from fixtures.packages import Dist, PackageFactory
-from fixtures.plugin import installed_devpi_server, kept_install
+from fixtures.installs import kept_install
+from fixtures.steps import installed_devpi_server
 
 
 @dataclass
@@ -94,9 +96,15 @@ def servers(catalogue: Catalogue, devpi_factory, deployment, devpi_server_versio
         by_role = {SUBJECT: stack.enter_context(devpi_factory.server())}
         versions = {SUBJECT: str(devpi_server_version)}
         if against := pytestconfig.getoption("benchmark_against"):
-            prefix = kept_install(deployment, against, pytestconfig, tmp_path_factory.mktemp("install-home"))
-            by_role[BASELINE] = stack.enter_context(devpi_factory.server(prefix=prefix))
+            # The baseline under a deployment of its own: the guide as written on 6 against its migration on 7.
+            own = pytestconfig.getoption("benchmark_against_deployment")
+            baseline = Deployment(own.resolve()) if own else deployment
+            prefix = kept_install(baseline, against, pytestconfig, tmp_path_factory.mktemp("install-home"))
+            by_role[BASELINE] = stack.enter_context(devpi_factory.server(deployment=baseline, prefix=prefix))
             versions[BASELINE] = str(installed_devpi_server(prefix))
+            if baseline.source != deployment.source:
+                versions = {SUBJECT: f"{versions[SUBJECT]} ({deployment.source.name})",
+                            BASELINE: f"{versions[BASELINE]} ({baseline.source.name})"}
         yield Servers(by_role, versions)
 
 

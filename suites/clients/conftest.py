@@ -13,7 +13,7 @@ import pytest
 from fixtures import browser
 from fixtures.devpi import DevpiServer
 from fixtures.legacy_clients import LegacyTools, ToolsUnavailable, kept_tools
-from fixtures.plugin import prefix_cache, user_tmp_root
+from fixtures.installs import prefix_cache, user_tmp_root
 
 # What client-config.sh writes under HOME, besides pip.conf (which pip reads from PIP_CONFIG_FILE here).
 HOME_FILES = (".pydistutils.cfg", ".buildout/default.cfg")

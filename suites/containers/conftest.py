@@ -9,7 +9,7 @@ import pytest
 from container_world import NamedWorld, named_world
 
 from fixtures import containers, netns
-from fixtures.plugin import user_tmp_root
+from fixtures.installs import user_tmp_root
 
 
 @pytest.fixture(scope="session")

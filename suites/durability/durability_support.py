@@ -14,10 +14,21 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+import pytest
 import requests
+from hypothesis import settings
 
 from fixtures import disk, pages
+from fixtures.api import http_session
+from fixtures.clients import Resolution
 from fixtures.devpi import DevpiServer
+
+# The long variants (a devpi-server of their own, kills and restarts: 30-60 s each on 2 cores) run under
+# `--hypothesis-profile nightly`; README's first command keeps one cheap scenario per promise, and the state
+# machine's strain events (suites/model) reach D1-D3 there too. Measured: docs/durability.md.
+NIGHTLY = settings.get_current_profile_name() == "nightly"
+nightly_only = pytest.mark.skipif(not NIGHTLY, reason="a long variant of suites/durability: it runs under "
+                                                       "--hypothesis-profile nightly (docs/durability.md)")
 
 THROTTLE_INTERVAL = 10  # launchd's default, which the guide's plist keeps: no restart sooner after a start
 
@@ -45,10 +56,72 @@ def page_links(session: requests.Session, page_url: str) -> tuple[int, dict[str,
 
 
 def sha256_of_url(session: requests.Session, url: str) -> tuple[int, str, int, str]:
-    """GET a file as pip does (redirects followed): status, sha256 of the bytes, size, and the body's start
-    (devpi's error message when it is not a file)."""
-    response = session.get(url, timeout=120)
-    return response.status_code, hashlib.sha256(response.content).hexdigest(), len(response.content), response.text[:300]
+    """GET a file as pip does (redirects followed): status, sha256 of the bytes received, their count, and the
+    body's start (devpi's error message when it is not a file). A body cut short (devpi-server 7 announces a
+    stored file's recorded length and sends what the file holds) is the bytes received, and `said` says so."""
+    response = session.get(url, timeout=120, stream=True)
+    body = bytearray()
+    try:
+        for chunk in response.iter_content(65536):
+            body += chunk
+    except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError) as exc:
+        return (response.status_code, hashlib.sha256(body).hexdigest(), len(body),
+                f"the connection broke after {len(body)} of {response.headers.get('Content-Length')} bytes "
+                f"(Content-Length): {exc}")
+    return response.status_code, hashlib.sha256(body).hexdigest(), len(body), bytes(body[:300]).decode(errors="replace")
+
+
+def crowd_outcome(answer: object, version: str, sha256: str, alone: dict[str, str]) -> tuple[str, str]:
+    """What one member of a crowd got, against what one client alone gets (`version` with `sha256`, from a page
+    listing `alone`, filename -> sha256): "same"; "partial" (nothing, or only some of the alone page's links,
+    each the same file: a page without the links of an upstream); "other" (a link or a file the alone client
+    never saw); "file-500" (plain HTTP's file answered 500: D1-devpi7-concurrent-file-500 where devpi's log
+    holds CONCURRENT_FILE_500); "error" (anything else). An answer is a Resolution (pip, uv), an exception, or
+    plain HTTP's (page status, page links as `page_links` gives them, `sha256_of_url` of the file or None)."""
+    if isinstance(answer, Exception):
+        return "error", repr(answer)
+    if isinstance(answer, Resolution):
+        text = answer.stdout + answer.stderr
+        if answer.ok and answer.files:
+            got = answer.files[0]
+            said = f"{answer.client} {got.version} sha256={got.sha256[:16]}"
+            if (got.version, got.sha256) == (version, sha256):
+                return "same", said
+            return ("partial" if alone.get(got.filename) == got.sha256 else "other"), said
+        # A page without links: pip says "(from versions: none)", uv "there are no versions of" / "not found".
+        if not answer.ok and re.search(r"from versions: none|there are no versions of|not found in the package registry", text):
+            return "partial", f"{answer.client}: no version (exit {answer.returncode})"
+        return "error", f"{answer.client} exit {answer.returncode}: {(answer.stderr.strip().splitlines() or [''])[-1]}"
+    status, links, file_answer = answer  # plain HTTP
+    if status != 200:
+        return "error", f"http page {status}"
+    mine = {name: sha for name, (_url, sha) in links.items()}
+    if any(alone.get(name) != sha for name, sha in mine.items()):
+        return "other", f"http page links {sorted(mine)}"
+    if mine != alone:
+        return "partial", f"http page with {len(mine)} of {len(alone)} links"
+    if file_answer is not None and file_answer[0] == 500:
+        return "file-500", f"http file 500 {file_answer[3][:80]!r}"
+    if file_answer is None or file_answer[:2] != (200, sha256):
+        return "error", f"http file {file_answer and file_answer[:3]}"
+    return "same", f"http page and file sha256={sha256[:16]}"
+
+
+# devpi-server 7's log when two requests store the same file at once (filestore_fs_base.py `new_open`): the second
+# fails its assertion that the file does not exist yet, and its client gets a 500.
+CONCURRENT_FILE_500 = "assert not self.exists(path)"
+
+
+def raw_client(page_url: str, filename: str) -> Callable[[], tuple[int, dict[str, tuple[str, str]], tuple | None]]:
+    """A plain HTTP client of a crowd: the page, then `filename` from the link the page gives (None: no link)."""
+
+    def fetch() -> tuple[int, dict[str, tuple[str, str]], tuple | None]:
+        with http_session() as session:
+            status, links = page_links(session, page_url)
+            wanted = links.get(filename)
+            return status, links, sha256_of_url(session, wanted[0]) if wanted else None
+
+    return fetch
 
 
 # -- the service: devpi-server under the guide's wrapper, under launchd (the stand-in) ------------------------

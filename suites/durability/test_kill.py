@@ -9,7 +9,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from durability_support import kill_devpi_server, leftovers, misplaced, page_links, sha256_of_url, wait_back
+from durability_support import kill_devpi_server, leftovers, misplaced, nightly_only, page_links, sha256_of_url, wait_back
 
 from fake_upstreams.behaviours import refuse, stall, trickle
 from fixtures import disk
@@ -29,6 +29,7 @@ def wait_for(condition, what: str, timeout: float = 60) -> None:  # noqa: ANN001
 
 
 @pytest.mark.promise("D2")
+@nightly_only
 def test_devpi_server_killed_mid_request_comes_back_consistent_with_nothing_lost(
         make_devpi, fake_artifactory, packages, project_name, pip_client, http, figure):
     server = make_devpi()

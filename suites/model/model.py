@@ -17,7 +17,12 @@ answers three questions, and answers "either" where the promises leave devpi a w
   change (and PyPI's has had an expiry): the greatest under pip's rules of all that was published (devpi
   serves what it saw last, which is all of it), or nothing when that version's file is one pip never got;
 - which version uv must get (C4): the greatest under uv's rules, which differ from pip's only where a
-  yanked final would hide a pre-release (uv drops yanked releases first).
+  yanked final would hide a pre-release (uv drops yanked releases first);
+- under strain (D1-D3): each client of a crowd on a project devpi has never seen gets what one client alone
+  gets (`ColdProject`); after a kill of devpi-server, or a stored file deleted or truncated from outside
+  devpi, what devpi serves is what the upstreams published, and nothing pip got before is lost. The model
+  itself does not change with a kill or with damage the machine repairs (devpi fetches again): what pip must
+  get is what it was before.
 """
 
 from __future__ import annotations
@@ -65,6 +70,25 @@ def uv_pick(releases: list[Release], *, pre: bool) -> Version | None:
     if not pre and any(not v.is_prerelease for v in kept):
         kept = [v for v in kept if not v.is_prerelease]
     return max(kept) if kept else None
+
+
+@dataclass
+class ColdProject:
+    """A project published for a crowd (D1): devpi has never seen it, and several clients ask for it at once.
+    One client alone gets the greatest version, from the page listing every upstream's files."""
+
+    name: str
+    where: str  # "intranet", "pypi" or "both"
+    releases: list[Release]
+
+    @property
+    def greatest(self) -> Release:
+        return max(self.releases, key=lambda r: Version(r.version))
+
+    @property
+    def alone_page(self) -> dict[str, str]:
+        """filename -> sha256: the links of the page one client alone reads."""
+        return {r.filename: r.sha256 for r in self.releases}
 
 
 @dataclass
@@ -181,4 +205,6 @@ def known_traceback(entry: str) -> str | None:
     outage = "Task exception was never retrieved" in entry or "serving stale" in entry
     if outage and "UpstreamError" in entry:
         return "O1-outage-logs-traceback"
+    if "assert not self.exists(path)" in entry and "new_open" in entry:  # suites/durability CONCURRENT_FILE_500
+        return "D1-devpi7-concurrent-file-500"
     return None

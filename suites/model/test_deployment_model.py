@@ -31,7 +31,9 @@ sequence hypothesis finds, printed as the steps a person can replay (`state.publ
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import functools
 import itertools
 import re
 import time
@@ -57,13 +59,27 @@ from hypothesis.stateful import (
 from packaging.version import Version
 
 from fake_upstreams import FakeUpstream, Misbehaviour
-from fake_upstreams.behaviours import error_5xx, hang, refuse
+from fake_upstreams.behaviours import error_5xx, hang, refuse, stall, trickle
 from fixtures import disk
+from fixtures.api import http_session
 from fixtures.clients import PipClient, Resolution, UvClient
 from fixtures.devpi import DevpiServer
 from fixtures.packages import PackageFactory
-from suites.model.model import DeploymentModel, Release, tracebacks, uv_pick
-from suites.offline.offline_intranets import PYPI, PYTHON_LOCAL, cache_expiry, server_options
+from fixtures.report import Findings
+from suites.durability.durability_support import (
+    CONCURRENT_FILE_500,
+    crowd_outcome,
+    kill_devpi_server,
+    misplaced,
+    page_links,
+    raw_client,
+    sha256_of_url,
+    stored_path,
+    together,
+    wait_back,
+)
+from suites.model.model import ColdProject, DeploymentModel, Release, tracebacks, uv_pick
+from suites.offline.offline_intranets import PYPI, PYTHON_LOCAL
 from suites.resolution.oracle import pep440
 
 EXPIRY = 2  # seconds of --mirror-cache-expiry: long enough for one pip run, short enough to wait out in a step
@@ -79,6 +95,23 @@ MACHINE_SELFTEST = {"max_examples": 3, "stateful_step_count": 4}
 # shrinks: the default budget's random sequences leave it to the nightly profile (a story hangs it once).
 GONE = {"default": ("refuse", "5xx"), "selftest": ("refuse", "5xx"), "nightly": ("refuse", "5xx", "hang")}
 GONE_BY = {"refuse": refuse, "5xx": error_5xx, "hang": hang}
+# The strain events (D1-D3) cost a devpi-server start (a kill: ThrottleInterval and devpi's start, 11-25 s) or a
+# crowd of client processes: the explicit sequences reach each of them once; among the random sequences only
+# `--hypothesis-profile nightly` draws them, at most KILLS kills per sequence.
+STRAIN = {"default": False, "selftest": False, "nightly": True}
+KILLS = 2
+# A crowd on new projects: per project, these clients at once; where each project is published (intranet
+# versions, PyPI versions), one client alone getting 2.0, the greatest.
+CROWD = {"pip": 2, "uv": 1, "http": 1}
+WHERES = {"intranet": (("1.0", "2.0"), ()), "pypi": ((), ("1.0", "2.0")), "both": (("2.0",), ("1.0",))}
+# The upstreams' pages of a crowd's projects answer this late: every client arrives while devpi's first fetch is
+# in flight (suites/durability/test_cold_crowd.py).
+COLD_PAGE_SECONDS = 1.5
+# A file over devpi's in-memory limit (1 MiB), trickled over about 6 s and killed 3 s in: devpi has written part
+# of it to disk (suites/durability/test_kill.py).
+BIG_PADDING = 1_500_000
+TRICKLE = {"chunk": 16_384, "delay": 0.06}
+KILL_AFTER = 3.0
 _projects = itertools.count(1)  # unique across runs of the machine in one session
 # The derandomized profiles' seed. Without one, hypothesis derives it from the machine's source, and any edit
 # of the class would draw other sequences: the selftest profile's few must take the intranet away (this seed's
@@ -116,14 +149,25 @@ O4_NEW = "O4: a release published on the intranet after the first install, insta
 C4_UV = "C4: uv's version, settled"
 C4_UV_YANKED = "C4: uv's version, settled, a release yanked"
 C4_SAME = "C4: uv and pip at the same moment"
+D1_CROWD = "D1: a crowd on a new project, each client judged against one alone"
+D2_BACK = "D2: back under KeepAlive after a kill, every stored file intact, nothing lost"
+D2_PAGE = "D2: killed while it waits for an intranet page"
+D2_FILE = "D2: killed while it stores an intranet file"
+D3_DELETED = "D3: a stored file deleted, fetched again or refused naming the cause"
+D3_TRUNCATED = "D3: a stored file truncated, fetched again, refused naming the cause, or the finding"
 
 
 def gone(way: str) -> str:
     return f"O1: the intranet gone ({way})"
 
 
+def crowd(where: str) -> str:
+    return f"D1: a crowd on a new project ({where})"
+
+
 # The check whose run makes the test report its promise kept (fixtures/report.py `reached`).
-CLAIMS = {"R3": R3_BOTH, "O1": O1_PINNED, "O3": O3_PINNED, "O4": O4_NEW, "C4": C4_UV}
+CLAIMS = {"R3": R3_BOTH, "O1": O1_PINNED, "O3": O3_PINNED, "O4": O4_NEW, "C4": C4_UV, "D1": D1_CROWD, "D2": D2_BACK,
+          "D3": D3_DELETED}
 
 
 @dataclass
@@ -140,6 +184,15 @@ class World:
     sequences: int = 0
     known_tracebacks: int = 0  # logged tracebacks of a finding reported elsewhere (model.known_traceback)
     checks: Counter[str] = field(default_factory=Counter)  # which checks the sequences got to, how often
+    findings: Findings | None = None  # the test's: a known devpi behaviour met is recorded, and the sequence goes on
+    met: Counter[str] = field(default_factory=Counter)  # findings met, how often
+    kill_seconds: list[float] = field(default_factory=list)  # from each kill to devpi answering again
+
+    def found(self, finding_id: str, evidence: str) -> None:
+        """A known devpi behaviour (a finding), met exactly: recorded once with its evidence, counted each time."""
+        if not self.met[finding_id] and self.findings is not None:
+            self.findings.add(finding_id, evidence)
+        self.met[finding_id] += 1
 
     @property
     def index_url(self) -> str:
@@ -172,6 +225,8 @@ class DeploymentMachine(RuleBasedStateMachine):
         self.model = DeploymentModel(f"model-{self.world.sequences}-{next(_projects)}")
         self.restarted_while_gone = False  # O3 rather than O1 names a cached copy lost
         self.restarts = 0
+        self.kills = 0
+        self.side_projects = 0  # the crowds' and the kills' projects, named after this sequence's
         # (client, pre) -> (the model's moment, the versions it got), to compare pip and uv at one moment (C4)
         self.runs: dict[tuple[str, bool], tuple[int, list[Version]]] = {}
         self.gone: Misbehaviour | None = None
@@ -253,6 +308,183 @@ class DeploymentMachine(RuleBasedStateMachine):
         self.world.checks[O3_STORED] += 1
         if self.model.intranet_gone:
             self.fetched_versions_still_install()
+
+    # -- strain (D1-D3) ------------------------------------------------------------------------------------
+    def side_project(self, stem: str) -> str:
+        """A project of this sequence's own beside the model's: one devpi has never seen."""
+        self.side_projects += 1
+        return f"{self.model.project}-{stem}{self.side_projects}"
+
+    @precondition(lambda self: STRAIN[profile()] and self.model.intranet_gone is None)
+    @rule(wheres=st.lists(st.sampled_from(sorted(WHERES)), min_size=1, max_size=3, unique=True).map(tuple))
+    def a_crowd_on_new_projects(self, wheres: tuple[str, ...]) -> None:
+        """D1: a project per place (the intranet, PyPI, both), published where nobody asked for it yet, then
+        pip, uv and plain HTTP clients on all of them at once, each judged against what one client alone gets:
+        the greatest version with its upstream's bytes. devpi's known answer to some of a crowd, a page
+        without the links of the upstream it is still fetching, is the finding D1-concurrent-cold-page-incomplete;
+        a client asking after an expiry then gets the right answer. Anything else fails D1."""
+        world = self.world
+        projects = []
+        for where in wheres:
+            name = self.side_project("cold")
+            releases = []
+            for side, versions in zip(("intranet", "pypi"), WHERES[where], strict=True):
+                for version in versions:
+                    dist = world.packages.wheel(name, version, payload=f"{side}-{version}")
+                    world.upstreams[side].publish(dist)
+                    releases.append(Release(side, version, dist.filename, world.upstreams[side].sha256(dist.filename)))
+            projects.append(ColdProject(name, where, releases))
+        self.wait_out_the_cache_expiry()  # the upstreams' project lists name them now (O7's window), no page read yet
+        calls: list[Callable[[], Any]] = []
+        asking: list[ColdProject] = []
+        for project in projects:
+            calls += [functools.partial(self.world.pip.download, project.name, args=("--disable-pip-version-check",))] * CROWD["pip"]
+            calls += [functools.partial(self.world.uv.resolve, project.name, index_url=world.index_url)] * CROWD["uv"]
+            calls += [raw_client(f"{world.index_url}{project.name}/", project.greatest.filename)] * CROWD["http"]
+            asking += [project] * (len(calls) - len(asking))
+        names = "|".join(re.escape(p.name) for p in projects)
+        log_from = world.devpi.log_size()
+        with contextlib.ExitStack() as slow:
+            for upstream in world.upstreams.values():
+                slow.enter_context(upstream.misbehave(stall(COLD_PAGE_SECONDS), path=rf"/simple/({names})/$"))
+            answers = together(*calls)
+        judged = [(project, *crowd_outcome(answer, project.greatest.version, project.greatest.sha256, project.alone_page))
+                  for project, answer in zip(asking, answers, strict=True)]
+        table = "\n".join(f"  {p.name} on {p.where}: {kind:8} {said}" for p, kind, said in judged)
+        evidence = (f"{len(calls)} clients at once ({CROWD['pip']} pip, {CROWD['uv']} uv, {CROWD['http']} plain HTTP per "
+                    f"project) through root/local, upstream pages {COLD_PAGE_SECONDS} s slow; what each got:\n{table}")
+        file_500 = [f"{p.name}: {said}" for p, kind, said in judged if kind == "file-500"]
+        known_500 = bool(file_500) and CONCURRENT_FILE_500 in world.devpi.log_since(log_from)
+        wrong = [f"{p.name} ({p.where}): {said}" for p, kind, said in judged
+                 if kind in ("other", "error") or (kind == "file-500" and not known_500)]
+        failed = "\n\n".join(str(a) for a in answers if isinstance(a, Resolution) and not a.ok)
+        assert not wrong, (f"[D1] {len(wrong)} of {len(calls)} clients at once on projects devpi had never seen got "
+                           f"another answer than one client alone: {wrong}\n{evidence}\n{self.model.describe()}\n{failed}")
+        stored = disk.usage(world.devpi.serverdir)
+        assert not misplaced(stored), f"[D1] stored files do not match their hashes after the crowd: {misplaced(stored)}"
+        for project in projects:
+            world.checks[crowd(project.where)] += 1
+        world.checks[D1_CROWD] += 1
+        if known_500:
+            world.found("D1-devpi7-concurrent-file-500",
+                        f"{len(file_500)} plain HTTP client(s) of a crowd got 500 for a file devpi was storing for another "
+                        f"client at the same moment ({file_500}); devpi's log: {CONCURRENT_FILE_500!r} (state machine)")
+        partial = [p for p, kind, _ in judged if kind == "partial"]
+        if partial:
+            self.wait_out_the_cache_expiry()
+            for project in dict.fromkeys(partial):
+                late = self.world.pip.download(project.name, args=("--disable-pip-version-check",))
+                assert late.ok and late.file(project.name).sha256 == project.greatest.sha256, (
+                    f"[D1] after a crowd got incomplete pages of {project.name} and a cache expiry, one pip alone should "
+                    f"get {project.greatest}\n{evidence}\n{late}")
+            world.found("D1-concurrent-cold-page-incomplete",
+                        f"{len(partial)} of {len(calls)} clients asking at once for projects devpi had not seen got a page "
+                        f"without the links of an upstream devpi was still fetching; after a cache expiry one pip alone got "
+                        f"the greatest version (state machine). {evidence}")
+
+    @precondition(lambda self: STRAIN[profile()] and self.model.intranet_gone is None and self.kills < KILLS)
+    @rule(moment=st.sampled_from(["page", "file"]))
+    def kill_devpi_server_mid_request(self, moment: str) -> None:
+        """D2: devpi-server (not the wrapper) killed with SIGKILL while pip's request is held open at the intranet:
+        its page stalled (the model's project, after an expiry, so devpi asks for it), or a new project's 1.5 MB
+        file trickled and killed 3 s in. launchd's KeepAlive must start the service again, every stored file
+        matching the hash in its path, nothing stored before lost, and the interrupted request completing after."""
+        world, server, intranet = self.world, self.world.devpi, self.world.upstreams["intranet"]
+        big = None
+        if moment == "file":
+            big = world.packages.wheel(self.side_project("big"), "1.0", padding=BIG_PADDING)
+            intranet.publish(big)
+            behaviour, project, held = trickle(**TRICKLE), big.name, rf"/{re.escape(big.filename)}$"
+            what = "while it stores an intranet file"
+        else:
+            behaviour, project, held = stall(), self.model.project, rf"/simple/{re.escape(self.model.project)}/$"
+            what = "while it waits for an intranet page"
+        self.wait_out_the_cache_expiry()  # devpi asks the intranet again (the page), or knows the new project (the file)
+        before = disk.all_files(disk.usage(server.serverdir))
+        mark = intranet.log.mark()
+        with ThreadPoolExecutor(1, thread_name_prefix="model-killed") as pool:
+            with intranet.misbehave(behaviour, project=project):
+                run = pool.submit(self.world.pip.download, project, args=("--disable-pip-version-check",))
+                deadline = time.monotonic() + 60
+                while not intranet.log.matching(held, since=mark):
+                    assert time.monotonic() < deadline and not run.done(), (
+                        f"[D2] precondition: devpi should ask the intranet for {held} within 60 s\n"
+                        f"{intranet.log.render(since=mark)}\n{run.result() if run.done() else ''}")
+                    time.sleep(0.05)
+                if big is not None:
+                    time.sleep(KILL_AFTER)
+                spawned = kill_devpi_server(server)
+                killed_at = time.monotonic()
+            cut = run.result()
+        back = wait_back(server, spawned, timeout=server.start_timeout + 15)
+        assert back is not None, (
+            f"[D2] devpi-server killed {what}: the service did not come back under launchd's KeepAlive within "
+            f"{server.start_timeout + 15:.0f} s\nlaunchd's view: {server.history()}\n{server.log_tail(20)}")
+        self.kills += 1
+        world.kill_seconds.append(time.monotonic() - killed_at)
+        now = disk.usage(server.serverdir)
+        assert not misplaced(now), f"[D2] after a kill {what}, stored files do not match their hashes: {misplaced(now)}"
+        lost = [f.relpath for f in before if f not in set(disk.all_files(now))]
+        assert not lost, f"[D2] after a kill {what}, files stored before are gone or changed: {lost}\n{disk.render(now)}"
+        if big is None:
+            self.check_files(cut)
+            self.check_pip(self.pip(), pre=False)  # the page's fetch, cut, happens now
+            world.checks[D2_PAGE] += 1
+        else:
+            assert not cut.ok or cut.file(big.name).sha256 == big.sha256, f"[D2] pip got other bytes of {big.filename}\n{cut}"
+            again = self.world.pip.download(big.name, args=("--disable-pip-version-check",))
+            assert again.ok and again.file(big.name).sha256 == big.sha256, (
+                f"[D2] after the kill {what}, pip could not get {big.filename} with the intranet's bytes\n{again}")
+            world.checks[D2_FILE] += 1
+        world.checks[D2_BACK] += 1
+
+    @precondition(lambda self: STRAIN[profile()] and self.model.intranet_gone is None and self.model.fetched)
+    @rule(damage=st.sampled_from(["deleted", "truncated"]))
+    def damage_a_stored_file(self, damage: str) -> None:
+        """D3: devpi's copy of a file pip got from the intranet, deleted or truncated to half from outside devpi
+        (a cleaning tool, a user tidying ~/.devpi), the intranet up. devpi must fetch it again, or refuse it with
+        an answer naming the cause. A truncated copy served as it is, status 200, is the finding
+        D3-truncated-copy-served; its stated recovery (delete the copy, devpi fetches it again) is then checked.
+        Either way the model is back where it was: the file installs again, pinned."""
+        release = self.model.fetched[min(self.model.fetched)]
+        server = self.world.devpi
+        copies = disk.usage(server.serverdir).get(PYTHON_LOCAL, disk.IndexUsage(PYTHON_LOCAL)).named(release.filename)
+        if not copies:
+            return  # the deployment keeps no copy: nothing to damage (O1 judges that)
+        path = stored_path(server, copies[0])
+        with http_session() as http:
+            _, links = page_links(http, f"{self.world.index_url}{self.model.project}/")
+            assert release.filename in links, (f"[D3] precondition: root/local's page should list {release.filename}, "
+                                               f"which pip got before: {sorted(links)}\n{self.model.describe()}")
+            if damage == "deleted":
+                path.unlink()
+            else:
+                with path.open("r+b") as f:
+                    f.truncate(copies[0].size // 2)
+            status, sha, size, said = sha256_of_url(http, links[release.filename][0])
+            cause = status >= 500 and (release.filename in said or self.world.upstreams["intranet"].url.split("//", 1)[1] in said)
+            if damage == "truncated" and status == 200 and sha != release.sha256 and size == copies[0].size // 2:
+                path.unlink()  # the stated recovery
+                recovered = sha256_of_url(http, links[release.filename][0])
+                assert recovered[:2] == (200, release.sha256), (
+                    f"[D3] the recovery the suite states (delete the damaged copy, devpi fetches it again) did not work: "
+                    f"{recovered[0]} ({recovered[2]} bytes) {recovered[3]!r}\n{self.model.describe()}")
+                self.world.found("D3-truncated-copy-served",
+                                 f"{release.filename} truncated in the server directory to {size} of {copies[0].size} bytes: "
+                                 f"devpi served it with status 200 (sha256 {sha[:16]}, the link says {release.sha256[:16]}); "
+                                 f"recovery checked: the damaged copy deleted, devpi fetched it again (state machine)")
+            elif cause:
+                self.model.fetched.pop(release.filename)  # refused, naming the cause: no longer promised offline
+                self.world.checks[D3_DELETED if damage == "deleted" else D3_TRUNCATED] += 1
+                return
+            else:
+                assert (status, sha) == (200, release.sha256), (
+                    f"[D3] a stored copy {damage} from outside devpi, the intranet up: devpi neither fetched "
+                    f"{release.filename} again nor named the cause: {status} ({size} bytes) {said!r}\n{self.model.describe()}")
+        stored = disk.usage(server.serverdir)
+        assert not misplaced(stored), f"[D3] stored files do not match their hashes after the damage: {misplaced(stored)}"
+        self.world.checks[D3_DELETED if damage == "deleted" else D3_TRUNCATED] += 1
+        self.install_pinned(release.version)
 
     # -- the clients ----------------------------------------------------------------------------------
     @rule(pre=st.booleans())
@@ -495,6 +727,23 @@ def the_intranet_hangs(state: Steps) -> None:
     state.bring_the_intranet_back()
 
 
+def a_crowd_on_new_projects_everywhere(state: Steps) -> None:
+    """D1: clients at once on three projects devpi has never seen, one on the intranet, one on PyPI, one on both."""
+    state.a_private_release_installed_once(version="1.0", kind="wheel")
+    state.a_crowd_on_new_projects(wheres=("intranet", "pypi", "both"))
+
+
+def the_server_directory_under_strain(state: Steps) -> None:
+    """D3 then D2: the stored copy of a file pip got deleted, then truncated, from outside devpi; then devpi-server
+    killed while it stores an intranet file. Last: a deployment whose service does not come back ends the run."""
+    state.a_private_release_installed_once(version="1.0", kind="wheel")
+    state.damage_a_stored_file(damage="deleted")
+    state.damage_a_stored_file(damage="truncated")
+    state.kill_devpi_server_mid_request(moment="file")
+    state.take_the_intranet_away(way="refuse")  # 1.0, pinned, from the copy devpi fetched again
+    state.bring_the_intranet_back()
+
+
 @dataclass(frozen=True)
 class Story:
     play: Callable[[Steps], None]
@@ -511,7 +760,10 @@ STORIES = (
     Story(releases_on_both_upstreams, (R3_BOTH, O4_NEW)),
     Story(uv_beside_pip_before_and_after_a_yank, (C4_UV, C4_SAME, C4_UV_YANKED)),
     Story(the_intranet_hangs, (O1_PINNED, gone("hang"))),
+    Story(a_crowd_on_new_projects_everywhere, (D1_CROWD, crowd("intranet"), crowd("pypi"), crowd("both"))),
     Story(the_intranet_refuses_then_a_restart, (O1_PINNED, gone("refuse"), R3_GONE, O3_STORED, O3_PINNED)),
+    # A kill last: a service that does not come back (D2 broken) would fail every story after it.
+    Story(the_server_directory_under_strain, (D3_DELETED, D3_TRUNCATED, D2_FILE, D2_BACK)),
 )
 
 
@@ -533,10 +785,19 @@ def tell(story: Story, machine: type[DeploymentMachine]) -> None:
         state.machine.teardown()
 
 
-def tell_every_story(machine: type[DeploymentMachine]) -> None:
+def chosen_stories(names: list[str]) -> tuple[Story, ...]:
+    """The stories `--model-story` names (all of them without one), in STORIES' order."""
+    unknown = sorted(set(names) - {story.name for story in STORIES})
+    if unknown:
+        raise pytest.UsageError(f"--model-story: no explicit sequence named {unknown}; there are "
+                                f"{', '.join(story.name for story in STORIES)}")
+    return tuple(story for story in STORIES if not names or story.name in names)
+
+
+def tell_every_story(machine: type[DeploymentMachine], stories: tuple[Story, ...] = STORIES) -> None:
     """All stories, even after one failed: each is a promise's story of its own, and a person on call sees them all."""
     failures: list[Exception] = []
-    for story in STORIES:
+    for story in stories:
         try:
             tell(story, machine)
         except Exception as exc:  # collected, raised together below
@@ -544,38 +805,42 @@ def tell_every_story(machine: type[DeploymentMachine]) -> None:
     if len(failures) == 1:
         raise failures[0]
     if failures:
-        raise ExceptionGroup(f"{len(failures)} of the {len(STORIES)} explicit sequences failed", failures)
+        raise ExceptionGroup(f"{len(failures)} of the {len(stories)} explicit sequences failed", failures)
 
 
-def mirrors_cache_expiry(server: DevpiServer) -> tuple[int, str]:
+def mirrors_cache_expiry(server: DevpiServer, setting: Callable[..., Any]) -> tuple[int, str]:
     """The longest cache expiry in force on root/local's mirrors, and where it comes from: an index's own
-    mirror_cache_expiry (the suite's advice for O7 sets one), else devpi-server's option."""
-    options = server_options(server)
-    return max(cache_expiry(server, index, options) for index in (PYTHON_LOCAL, PYPI))
+    mirror_cache_expiry (the suite's advice for O7 sets one), else devpi-server's option (`setting`: the
+    test's `effective_setting`, which declares the read for the sound changes' coverage check)."""
+    read = [setting(index, "mirror_cache_expiry", server=server) for index in (PYTHON_LOCAL, PYPI)]
+    return max((int(s.value), s.source) for s in read)
 
 
-@pytest.mark.promise("R3", "O1", "O3", "O4", "C4")
+@pytest.mark.promise("R3", "O1", "O3", "O4", "C4", "D1", "D2", "D3")
+@pytest.mark.finding("D1-concurrent-cold-page-incomplete", "D1-devpi7-concurrent-file-500", "D3-truncated-copy-served")
+@pytest.mark.reads_setting("mirror_cache_expiry")
 def test_any_sequence_of_events_keeps_the_promises(deployment, make_devpi, fake_pypi, fake_artifactory, packages,
-                                                   uv_client, tmp_path, figure, reached, pytestconfig,
-                                                   devpi_server_version):
+                                                   uv_client, tmp_path, figure, reached, finding, pytestconfig,
+                                                   devpi_server_version, effective_setting):
     copy = deployment.copy_with_server_options(tmp_path / "deployment", "--mirror-cache-expiry", str(EXPIRY),
                                                version=devpi_server_version)
     server = make_devpi(deployment=copy.source)
-    expiry, source = mirrors_cache_expiry(server)
+    expiry, source = mirrors_cache_expiry(server, effective_setting)
     figure("model_expiry", expiry, f"the state machine waits {expiry + 1} s to see a change: {source}", source="configured")
     if expiry > LONGEST_EXPIRY:
         pytest.skip(f"{source} is {expiry} s: a sequence cannot wait that out (more than {LONGEST_EXPIRY} s per wait)")
     pip = PipClient(tmp_path / "pip", config=server.settings.pip_conf)
     world = World(server, {"intranet": fake_artifactory, "pypi": fake_pypi}, packages, pip, uv_client, expiry=expiry,
-                  log_seen=server.log_size())
+                  log_seen=server.log_size(), findings=finding)
     machine = type("DeploymentMachine", (DeploymentMachine,), {"world": world})
     sequences = pytestconfig.getoption("model_sequences")
+    stories = chosen_stories(pytestconfig.getoption("model_story"))
     started = time.monotonic()
     told = 0.0  # seconds the explicit sequences took
     try:
         if not pytestconfig.getoption("model_random_only"):
             try:
-                tell_every_story(machine)
+                tell_every_story(machine, stories)
             finally:
                 told = time.monotonic() - started
         if sequences != 0:
@@ -584,12 +849,17 @@ def test_any_sequence_of_events_keeps_the_promises(deployment, make_devpi, fake_
     finally:
         figure("model_sequences", world.sequences,
                f"{world.sequences} sequences of events run in {time.monotonic() - started:.0f} s "
-               f"(the {len(STORIES)} explicit ones in {told:.0f} s)" if told else
+               f"(the {len(stories)} explicit ones in {told:.0f} s)" if told else
                f"{world.sequences} sequences of events run in {time.monotonic() - started:.0f} s (no explicit one)")
         figure("model_checks", dict(world.checks), "checks the sequences reached: " + (
             ", ".join(f"{what} x{n}" for what, n in sorted(world.checks.items())) or "none"))
         figure("model_known_tracebacks", world.known_tracebacks,
                f"{world.known_tracebacks} tracebacks devpi logged that a finding already reports (O1-outage-logs-traceback)")
+        figure("model_strain", {"kills": len(world.kill_seconds), "findings": dict(world.met)},
+               f"strain events: {len(world.kill_seconds)} kill(s) of devpi-server, back after "
+               f"{', '.join(f'{t:.1f}' for t in world.kill_seconds) or '-'} s; crowds: {world.checks[D1_CROWD]}, damaged "
+               f"files: {world.checks[D3_DELETED] + world.checks[D3_TRUNCATED]}; findings met: "
+               + (", ".join(f"{f} x{n}" for f, n in sorted(world.met.items())) or "none"))
         for promise, check in CLAIMS.items():  # a failure then breaks only the promises its messages name
             if world.checks[check]:
                 reached(promise)

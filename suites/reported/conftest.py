@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from fixtures.deployment import Deployment
-from fixtures.plugin import kept_install
+from fixtures.installs import kept_install
 
 
 @pytest.fixture

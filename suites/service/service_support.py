@@ -1,5 +1,5 @@
 """The service as the guide runs it: the deployment's own steps, plist and wrapper, started and stopped
-with `launchctl` (on Linux the stand-in, fixtures/launchd.py), each scenario with a home of its own.
+with `launchctl` (on Linux the stand-in, fixtures/launchd/), each scenario with a home of its own.
 
 These scenarios do not use the session's devpi (DevpiFactory runs start.sh under xprocess): what they
 check is the start and the stop themselves. Their handle is still the suite's DevpiServer, made before the
@@ -29,7 +29,8 @@ from fixtures.clients import PipClient
 from fixtures.deployment import PLIST_NAME, STEPS, Deployment, DeploymentError, Settings
 from fixtures.devpi import DevpiServer
 from fixtures.launchd import DOMAIN
-from fixtures.plugin import StepFailed, free_port
+from fixtures.servers import free_port
+from fixtures.steps import StepFailed
 
 LABEL = PLIST_NAME.removesuffix(".plist")
 _SERVICES = itertools.count(1)

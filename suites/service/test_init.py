@@ -7,7 +7,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from fixtures.plugin import StepFailed
+from fixtures.steps import StepFailed
 from service_support import DOMAIN, LABEL
 
 from fixtures.deployment import DeploymentError

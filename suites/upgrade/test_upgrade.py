@@ -28,7 +28,8 @@ from fixtures import progress
 from fixtures.deployment import STEPS, requested_index_config
 from fixtures.devpi import DevpiServer, DevpiStartError, NothingLoaded, ScriptFailed
 from fixtures.export import export_import
-from fixtures.plugin import StepFailed, install, installed_devpi_server, kept_install
+from fixtures.installs import install, kept_install
+from fixtures.steps import StepFailed, installed_devpi_server
 
 
 @pytest.fixture
