@@ -96,7 +96,3 @@ class ServerSocket:
         assert self._thread is not None
         self._thread.join(timeout=10)
         self._server = self._thread = None
-
-    @property
-    def is_open(self) -> bool:
-        return self._server is not None

@@ -8,13 +8,18 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-import requests
 from suite_runs import SuiteRun, child_run
 
-from fixtures.api import http_session
 from fixtures.deployment import BUNDLED, Deployment
 
 Change = tuple[str, str, str]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("devpi-conformance").addoption(
+        "--whole-sound-changes", action="store_true",
+        help="run README's whole first command (`pytest suites`) on every sound change of tests/deployment_changes.py, "
+             "one at a time, and record each result in docs/sound-change-runs.md (also under --hypothesis-profile nightly)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -121,10 +126,3 @@ def catalogue_run_of(item: pytest.Item) -> dict[str, object] | None:
     if isinstance(change := params.get("change"), SoundChange):
         return {"changes": change.changes, "scenarios": change.scenarios, "args": change.args}
     return None
-
-
-@pytest.fixture
-def http() -> Iterator[requests.Session]:
-    """Plain HTTP for the unit tests of the fakes: the harness's one proxy-free session builder."""
-    with http_session() as session:
-        yield session

@@ -49,6 +49,15 @@ class SuiteRun:
                 return entry["findings"][finding_id]["status"]
         return "not in the run"
 
+    def finding_gone(self, finding_id: str, moot: set[str] | frozenset[str] = frozenset()) -> bool:
+        """No scenario of the run met the finding, and one looked for it: every scenario declaring it ran and
+        did not meet it, but for those in `moot` (node ids, not applicable under the deployment), which skip."""
+        tests = next((entry["findings"][finding_id]["tests"] for entry in self.report.values()
+                      if finding_id in entry.get("findings", {})), None)
+        if not tests or "reproduced" in tests:
+            return False
+        return all(test in moot or test.split("[", 1)[0] in moot for test in tests.get("not judged", []))
+
     def __str__(self) -> str:
         return f"exit status {self.returncode} after {self.seconds:.0f} s\n{self.output[-6000:]}"
 
@@ -66,10 +75,11 @@ def installed_version(devpi_prefix: Path) -> str:
     return devpi_prefix.name.rsplit("-", 1)[0]
 
 
-def suite_command(tmp_path: Path, devpi_prefix: Path, deployment: Path, *args: str) -> list[str]:
+def suite_command(tmp_path: Path, devpi_prefix: Path, deployment: Path, *args: str, profile: str = SELFTEST_PROFILE) -> list[str]:
+    """A child pytest of the suite; `profile` "" for hypothesis's default (README's first command)."""
     return [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--basetemp", str(tmp_path / "basetemp"),
             "--deployment", str(deployment), "--devpi-prefixes", str(devpi_prefix.parent),
-            "--devpi-server-version", installed_version(devpi_prefix), "--hypothesis-profile", SELFTEST_PROFILE,
+            "--devpi-server-version", installed_version(devpi_prefix), *(("--hypothesis-profile", profile) if profile else ()),
             "--conformance-report", str(tmp_path / "verdicts.json"), *args]
 
 
@@ -80,7 +90,8 @@ def loopback_only(*setup: str) -> list[str]:
 
 
 def child_run(where: Path, devpi_prefix: Path, deployment: Path, args: Sequence[str], *, misbehave: str = "",
-              home: Path | None = None, wrap: Sequence[str] = ()) -> SuiteRun:
+              home: Path | None = None, wrap: Sequence[str] = (), profile: str = SELFTEST_PROFILE,
+              timeout: float = 900) -> SuiteRun:
     """One real pytest run of the suite in `where`, sharing the installed devpi-server; it must leave no process.
     `wrap`: a command prefix the run goes through (`loopback_only()`)."""
     if misbehave:
@@ -88,9 +99,9 @@ def child_run(where: Path, devpi_prefix: Path, deployment: Path, args: Sequence[
     report = where / "verdicts.json"
     # Not an xdist worker, whatever runs the self-test: pytest-benchmark would switch itself off in the child.
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST_")}, "HOME": str(home or where / "home")}
-    command = [*wrap, *suite_command(where, devpi_prefix, deployment, *args)]
+    command = [*wrap, *suite_command(where, devpi_prefix, deployment, *args, profile=profile)]
     started = time.monotonic()
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False)
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False)
     full = json.loads(report.read_text()) if report.exists() else {}
     verdicts = {p: v["verdict"] for p, v in full.items()}
     result = SuiteRun(done.returncode, done.stdout + done.stderr, verdicts, time.monotonic() - started, tuple(command), full)

@@ -128,3 +128,11 @@ def test_benchmarks_are_off_without_the_option_and_refused_under_xdist(run):
     refused, _ = run("--benchmarks", "-n", "2")
     assert refused.ret == pytest.ExitCode.USAGE_ERROR
     refused.stderr.fnmatch_lines(["*--benchmarks: the benchmarks run in one process; drop -n*"])
+
+    # The baseline under a deployment of its own (the guide as written on 6 against the migrated copy on 7): a folder
+    # that is not a deployment, or no baseline version, stops the run before any devpi starts.
+    refused, _ = run("--benchmarks", "--benchmark-against", "6.20.3", "--benchmark-against-deployment", "no-such-folder")
+    assert refused.ret == pytest.ExitCode.USAGE_ERROR
+    refused.stderr.fnmatch_lines(["*--benchmark-against-deployment: deployment *no-such-folder: step 'layout'*missing file env.sh*"])
+    refused, _ = run("--benchmarks", "--benchmark-against-deployment", "no-such-folder")
+    refused.stderr.fnmatch_lines(["*--benchmark-against-deployment: give the baseline's version too (--benchmark-against)*"])

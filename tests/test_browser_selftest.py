@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from fixtures import browser
+from fixtures import apt, browser
 from fixtures.deployment import BUNDLED
 
 pytestmark = pytest.mark.selftest
@@ -24,7 +24,7 @@ BROWSER = "suites/clients/test_browser.py"
     ("old-devpi", r"\[S5\] a browser at \S+ shows JSON that is not this devpi-server's answer there"),
 ], ids=["a page of its own", "an older devpi's JSON"])
 def test_a_browser_meeting_another_program_at_the_services_url_breaks_s5(squatter, because, run_suite):
-    if not browser.installed():
+    if apt.missing([browser.PROGRAM]):
         pytest.skip("chromium is not installed: the S5 scenario would skip")
     result = run_suite(BUNDLED, "-p", "tests.ipv6_squatter", "--squatter", squatter, BROWSER, "--promise", "S5")
 

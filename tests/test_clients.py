@@ -69,11 +69,6 @@ def pip(tmp_path: Path) -> PipClient:
     return PipClient(tmp_path / "pip")
 
 
-@pytest.fixture
-def uv(tmp_path: Path) -> UvClient:
-    return UvClient(tmp_path / "uv")
-
-
 @pytest.fixture(autouse=True)
 def _upstreams_online(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
@@ -231,15 +226,15 @@ def hostile_host(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, factory: Packa
 
 
 def test_clients_resolve_only_from_the_given_index(
-    hostile_host: Path, upstream: FakeUpstream, decoy: FakeUpstream, pip: PipClient, uv: UvClient
+    hostile_host: Path, upstream: FakeUpstream, decoy: FakeUpstream, pip: PipClient, uv_client: UvClient
 ) -> None:
     mark = decoy.log.mark()
     for resolution in (
         pip.resolve("hermes", index_url=upstream.simple_url),
         pip.download("hermes", index_url=upstream.simple_url),
-        uv.resolve("hermes", index_url=upstream.simple_url),
+        uv_client.resolve("hermes", index_url=upstream.simple_url),
         pip.resolve("alpha", index_url=upstream.simple_url),
-        uv.resolve("alpha", index_url=upstream.simple_url),
+        uv_client.resolve("alpha", index_url=upstream.simple_url),
     ):
         assert resolution.ok, str(resolution)
         assert resolution.files, str(resolution)
@@ -282,9 +277,9 @@ def test_pip_conf_is_used_when_no_index_url_is_given(
 
 
 @pytest.mark.parametrize("requirement", ["alpha", "alpha<1.1", "gamma", "Delta.Pkg"])
-def test_uv_resolves_the_same_version_as_pip(upstream: FakeUpstream, pip: PipClient, uv: UvClient, requirement: str) -> None:
+def test_uv_resolves_the_same_version_as_pip(upstream: FakeUpstream, pip: PipClient, uv_client: UvClient, requirement: str) -> None:
     by_pip = pip.resolve(requirement, index_url=upstream.simple_url)
-    by_uv = uv.resolve(requirement, index_url=upstream.simple_url)
+    by_uv = uv_client.resolve(requirement, index_url=upstream.simple_url)
     assert by_pip.ok and by_uv.ok, f"{by_pip}\n\n{by_uv}"
     assert by_uv.versions() == by_pip.versions()
     for got in by_uv.files:
@@ -293,8 +288,8 @@ def test_uv_resolves_the_same_version_as_pip(upstream: FakeUpstream, pip: PipCli
     assert only_file(by_pip).filename in {f.filename for f in by_uv.files}
 
 
-def test_uv_resolve_through_artifactory_links(artifactory: FakeUpstream, uv: UvClient) -> None:
-    resolution = uv.resolve("beta", index_url=artifactory.simple_url)
+def test_uv_resolve_through_artifactory_links(artifactory: FakeUpstream, uv_client: UvClient) -> None:
+    resolution = uv_client.resolve("beta", index_url=artifactory.simple_url)
     got = only_file(resolution)
     assert (got.name, got.version, got.filename) == ("beta", "0.5", "beta-0.5.tar.gz")
     digest = artifactory.sha256(got.filename)
@@ -302,19 +297,19 @@ def test_uv_resolve_through_artifactory_links(artifactory: FakeUpstream, uv: UvC
     assert got.url == f"{artifactory.url}packages/packages/{digest[:2]}/{digest[2:4]}/{digest[4:]}/{got.filename}"
 
 
-def test_uv_missing_project_fails(upstream: FakeUpstream, uv: UvClient) -> None:
-    resolution = uv.resolve("no-such-project", index_url=upstream.simple_url)
+def test_uv_missing_project_fails(upstream: FakeUpstream, uv_client: UvClient) -> None:
+    resolution = uv_client.resolve("no-such-project", index_url=upstream.simple_url)
     assert resolution.returncode != 0
     assert resolution.files == []
     assert "no-such-project" in str(resolution)
 
 
-def test_uv_and_pip_agree_on_a_release_that_requires_a_newer_python(upstream: FakeUpstream, pip: PipClient, uv: UvClient) -> None:
+def test_uv_and_pip_agree_on_a_release_that_requires_a_newer_python(upstream: FakeUpstream, pip: PipClient, uv_client: UvClient) -> None:
     # UvClient runs `uv pip compile --no-deps`: uv reads no metadata, so it skips such a release only
     # because the upstream advertises data-requires-python on the link (as PyPI and Artifactory do).
     by_pip = pip.resolve("pyreq", index_url=upstream.simple_url)
     assert by_pip.versions() == {"pyreq": "1.0"}, str(by_pip)
-    by_uv = uv.resolve("pyreq", index_url=upstream.simple_url)
+    by_uv = uv_client.resolve("pyreq", index_url=upstream.simple_url)
     assert by_uv.versions() == by_pip.versions(), str(by_uv)
 
 

@@ -106,4 +106,4 @@ def test_install_reason_names_what_is_missing(monkeypatch):
 
 def test_the_work_folder_is_read_back(engine, tmp_path: Path):
     run = engine.run(["sh", "-c", "printf abc > saved.txt"], network=containers.lima_network().flags, workdir=tmp_path / "w")
-    assert run.files == {"saved.txt": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}, run
+    assert run.saved == {"saved.txt": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}, run

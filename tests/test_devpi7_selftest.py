@@ -3,18 +3,21 @@ right promise. They need a 7.x install of the migrated copy, so they run only wh
 
     pytest tests/test_devpi7_selftest.py --devpi-server-version 7.0.0b4 --deployment deployment-devpi7
 
-and skip otherwise, saying so (7.x runs beyond one smoke run belong to the version matrix, not CI). Each child
-run is the smoke suite in a network namespace with nothing but loopback, so a mirror left on its default URL
-reaches no real PyPI: it fails as a user's machine without PyPI would."""
+and skip otherwise, saying so (7.x runs beyond one smoke run belong to the version matrix, not CI). The child
+runs of the smoke suite are in a network namespace with nothing but loopback, so a mirror left on its default URL
+reaches no real PyPI: it fails as a user's machine without PyPI would. The upgrade's child runs (S4, with
+`--upgrade-from 6.20.3`: the guide's 6.20.3 service upgraded by the migrated upgrade.sh) need the package
+registry, as a user's upgrade does: its environment is installed with 6.20.3 and updated to 7."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
 import pytest
-from deployment_changes import SMOKE_R1, SMOKE_R2
+from deployment_changes import S4_UPGRADE, SMOKE_R1, SMOKE_R2
 from suite_runs import ROOT, SuiteRun, child_run, loopback_only
 
 from fixtures.deployment import BUNDLED, Deployment
@@ -25,14 +28,28 @@ pytestmark = pytest.mark.selftest
 
 PYPI_ON_ITS_DEFAULT_URL = ("configure.sh", ' ${DEPLOY_PYPI_URL:+"remote_url=${DEPLOY_PYPI_URL}"}', "")
 NO_BASES = ("configure.sh", "  bases='root/python-local,root/pypi' \\\n", "")
+# A step after configure.sh (client-config.sh, before the suite reads the configuration back) points root/pypi at
+# the real PyPI: the server is no longer configured as the configure step asked.
+BUILDOUT_CFG_END = "index = http://localhost:${DEPLOY_PORT}/root/local/+simple/\nCONF\n"
+REAL_PYPI = "https://pypi.org/simple/"
+PYPI_REPOINTED_AFTER_CONFIGURE = ("client-config.sh", BUILDOUT_CFG_END,
+                                  BUILDOUT_CFG_END + f'"${{DEPLOY_PREFIX}}/bin/devpi" index root/pypi remote_url={REAL_PYPI}\n')
+# The migrated upgrade.sh's export and import, each left out in turn.
+UPGRADE_FROM = "6.20.3"  # the devpi 6 its users have: the pair they face
+EXPORT_WITHOUT_MIRRORED_FILES = ("upgrade.sh", " --include-mirrored-files \\\n", " \\\n")
+IMPORT_SKIPPED = ("upgrade.sh", '"${DEPLOY_PREFIX}/bin/devpi-import"', ': "${DEPLOY_PREFIX}/bin/devpi-import"')
 
 
 @pytest.fixture
-def on_devpi_7(deployment: Deployment, devpi_server_version) -> None:  # noqa: ANN001
+def on_devpi_7_migrated(deployment: Deployment, devpi_server_version) -> None:  # noqa: ANN001
     if not dialect(devpi_server_version).renamed or deployment.source != MIGRATED:
         pytest.skip(f"needs a devpi-server 7 session on the migrated copy (this one: {devpi_server_version}, "
                     f"{deployment.source.name}): pytest {Path(__file__).relative_to(ROOT)} --devpi-server-version "
                     f"7.0.0b4 --deployment deployment-devpi7")
+
+
+@pytest.fixture
+def on_devpi_7(on_devpi_7_migrated: None) -> None:
     if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("ip"):
         pytest.skip("needs root, unshare and ip: the child run must have nothing but loopback")
 
@@ -73,3 +90,40 @@ def test_the_guide_as_written_on_7_names_its_failing_step_fix_and_the_migrated_c
     assert "step 'init'" in result.output and "The backend 'sqlite' can't be found" in result.output, result
     assert result.output.count("the one-line fix is `--storage sqlite` -> `--storage sqla_lite`") == 1, result
     assert result.output.count("deployment-devpi7/ (docs/devpi7-migration.md)") == 1, result
+
+
+@pytest.mark.usefixtures("on_devpi_7")
+def test_a_server_not_configured_as_the_configure_step_asked_stops_the_run_on_7(tmp_path, devpi_prefix):
+    """Bad input: whatever changed it, a server whose index configuration is not what configure.sh asked for
+    stops the run with one message naming the step and the cause, in devpi 7's words, before any scenario
+    (and so before anything could reach the real PyPI root/pypi now names)."""
+    copy = Deployment(MIGRATED).copy_with(tmp_path / "deployment-devpi7", PYPI_REPOINTED_AFTER_CONFIGURE).source
+    result = loopback_only_run(tmp_path, devpi_prefix, copy, "--promise", "R1", SMOKE_R1)
+
+    assert result.returncode == 1 and result.verdicts.get("R1") == "not set up", result
+    cause = "root/pypi: asked remote_url='http://127.0.0.1:"
+    assert "step 'configure'" in result.output and cause in result.output, result
+    assert result.output.count(f"devpi reports remote_url='{REAL_PYPI}'") == 1, f"the cause once\n{result}"
+    assert "mirror_url" not in result.output and "Traceback" not in result.output, result
+
+
+@pytest.mark.usefixtures("on_devpi_7_migrated")
+def test_the_migrated_upgrade_of_the_guides_6_keeps_configuration_cached_files_and_logins_on_7(tmp_path, devpi_prefix):
+    result = child_run(tmp_path, devpi_prefix, MIGRATED, ("--upgrade-from", UPGRADE_FROM, S4_UPGRADE))
+
+    assert result.returncode == 0 and result.verdicts.get("S4") == "kept", result
+    assert result.finding_status("S4-upgrade-needs-export") == "not reproduced", result
+
+
+@pytest.mark.breaks("S4")
+@pytest.mark.usefixtures("on_devpi_7_migrated")
+@pytest.mark.parametrize(("change", "lost"), [
+    (EXPORT_WITHOUT_MIRRORED_FILES, r"has lost: .*is not served with the intranet gone"),
+    (IMPORT_SKIPPED, r"devpi-server did not start, and not because devpi-server 7\.0\.0b4 refuses the old server directory"),
+], ids=["export without mirrored files", "import skipped"])
+def test_the_migrated_upgrade_without_its_export_or_import_breaks_s4_on_7(tmp_path, devpi_prefix, change, lost):
+    copy = Deployment(MIGRATED).copy_with(tmp_path / "deployment-devpi7", change).source
+    result = child_run(tmp_path, devpi_prefix, copy, ("--upgrade-from", UPGRADE_FROM, S4_UPGRADE))
+
+    assert result.broken() == {"S4"}, f"S4 should be BROKEN\n{result}"
+    assert any(re.search(lost, m) for m in result.failure_messages("S4")), result

@@ -115,3 +115,16 @@ def test_a_script_that_boots_the_running_job_out_is_judged_by_the_job_it_loads_n
     assert job_events([*respawned_before_the_bootout, *old_job_leaving, {"event": "unloaded"}, *new]) == new
     assert job_events(new) == new
     assert job_events([{"event": "spawn-failed", "error": "no such file"}]) == [{"event": "spawn-failed", "error": "no such file"}]
+
+
+def test_no_scenario_calls_the_factory_itself():
+    """make_devpi(deployment=...) (or `devpi`) is a scenario's one door to a devpi-server: a scenario that takes
+    devpi_factory would start servers the failure report and the test's clean-up do not know of."""
+    import ast
+    from pathlib import Path
+
+    suites = Path(__file__).resolve().parent.parent / "suites"
+    direct = [f"{path.relative_to(suites)}::{node.name}" for path in sorted(suites.rglob("test_*.py"))
+              for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.FunctionDef)
+              and node.name.startswith("test_") and "devpi_factory" in {a.arg for a in node.args.args}]
+    assert not direct, f"scenarios taking devpi_factory (use make_devpi): {direct}"

@@ -97,3 +97,18 @@ def test_advice_is_worded_for_the_version_the_user_runs():
     assert SEVEN.words(advice) == ("set remote_no_project_list=True (type=remote) or --remote-refresh-delay 30; "
                                    "mirror_url_x stays")
     assert SIX.words(advice) == advice
+
+
+def test_a_server_not_configured_as_asked_is_named_in_its_own_words_on_7():
+    """The read-back after the configure step on 7: what a migrated configure.sh asked (7's words) against what
+    devpi 7 reports, compared in devpi's own types."""
+    asked = {"root/pypi": {"remote_url": "http://127.0.0.1:2/simple/", "remote_use_external_urls": "True"},
+             "root/python-local": {"type": "remote", "volatile": "False"},
+             "root/local": {"bases": "root/python-local,root/pypi"}}
+    seven = {"root/pypi": {"type": "remote", "remote_url": "https://pypi.org/simple/", "remote_use_external_urls": True},
+             "root/python-local": {"type": "remote", "volatile": False},
+             "root/local": {"type": "local", "bases": []}}
+    assert config_mismatches(asked, seven.__getitem__, SEVEN) == [
+        "root/pypi: asked remote_url='http://127.0.0.1:2/simple/', devpi reports remote_url='https://pypi.org/simple/'",
+        "root/local: asked bases='root/python-local,root/pypi', devpi reports bases=[]",
+    ]

@@ -83,13 +83,17 @@ def test_one_cell_per_job_merged_is_the_report_of_one_machine(ran, tmp_path):
 
     # The same report, and one with something in it: every version, both rehearsals, the failed step, benchmarks.
     text = merged.read_text()
-    assert text.startswith("# devpi-server 6.19.3, 6.20.3, 7.0.0b4 compared\n"), text
-    assert "- **6.19.3 -> 6.20.3**: kept" in text and "- **6.20.3 -> 7.0.0b4**: finding" in text, text
-    assert "- **7.0.0b4**, step `init`" in text, text
-    assert "| R1 | kept | kept | not set up |" in text, text
-    assert "- finding `X2-guide-root-password`: 6.19.3: reproduced, 6.20.3: reproduced, 7.0.0b4: not judged" in text, text
+    assert text.startswith("# devpi-server 6.19.3, 6.20.3, 7.0.0b4, guide as written, 7.0.0b4, migrated compared\n"), text
+    assert "- **6.19.3 -> 6.20.3**: kept" in text and "- **6.20.3 -> 7.0.0b4, guide as written**: finding" in text, text
+    assert "- **7.0.0b4, guide as written**, step `init`" in text, text
+    assert "| R1 | kept | kept | not set up | kept |" in text, text
+    assert ("- finding `X2-guide-root-password`: 6.19.3: reproduced, 6.20.3: reproduced, 7.0.0b4, guide as written: "
+            "not judged, 7.0.0b4, migrated: reproduced") in text, text
+    assert "\n## 6.20.3 -> 7.0.0b4, migrated: every behaviour that differs\n" in text, text
+    assert "\n## 6.20.3 -> 7.0.0b4, migrated: the upgrade, as commands\n" in text, text
     assert "\n## devpi-server 6.20.3 against 6.19.3: benchmarks\n" in text, text
-    assert "no benchmark report: see benchmarks-6.20.3-7.0.0b4.log in the run's logs" in text, text
+    assert "\n## devpi-server 7.0.0b4 (deployment-devpi7) against 6.20.3 (deployment): benchmarks\n" in text, text
+    assert "benchmarks-6.20.3-7.0.0b4.log" not in text, "the guide as written on 7 is not benchmarked beside its migration"
 
 
 def test_the_reported_matrix_merges_too(ran, tmp_path):

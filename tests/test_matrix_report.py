@@ -21,6 +21,7 @@ def entry(verdict: str, figures: tuple[str, ...] = (), findings: dict[str, str] 
           under: dict[str, str] | None = None) -> dict:
     """One promise of a --conformance-report, as fixtures/report.py writes it (the keys the matrix reads)."""
     return {"verdict": verdict, "figures": list(figures), "not_set_up": [], "broken_by_step": [],
+            "tests": {"passed": [f"suites/x.py::test_{verdict}"]} if verdict in ("kept", "finding") else {},
             "findings": {f: {"status": status, "tests": {}} for f, status in (findings or {}).items()},
             "under_conditions": [{"finding": f, "condition": text} for f, text in (under or {}).items()]}
 
@@ -71,8 +72,8 @@ def test_a_version_under_two_deployments_is_two_columns_named_for_the_user():
     every = section(text, "Every promise")
     assert "| promise | 6.20.3 | 7.0.0b4, guide as written | 7.0.0b4, migrated |" in every, every
     assert "| R5 | kept | not set up | finding |" in every, every
-    assert "| 6.20.3 | 3 | 1 | 0 | 0 | 0 |" in section(text, "Verdicts in short"), text
-    assert "| 7.0.0b4, guide as written | 0 | 0 | 0 | 4 | 0 |" in text, text
+    assert "| 6.20.3 | 3 | 1 | 0 | 0 | 0 | 2 |" in section(text, "Verdicts in short"), text
+    assert "| 7.0.0b4, guide as written | 0 | 0 | 0 | 4 | 0 | 0 |" in text, text
     assert "- **7.0.0b4, guide as written**, step `init` (blocks O1, R2, R5, X1):" in text, text
     assert "the one-line fix is `--storage sqlite` -> `--storage sqla_lite`" in text, text
 

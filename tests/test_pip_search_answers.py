@@ -5,18 +5,18 @@ stand-in for devpi's index URL that answers as devpi-server 6.20.3 does (400), o
 from __future__ import annotations
 
 import http.server
-import importlib
 import os
 import subprocess
 import sys
 import threading
+import xmlrpc.client
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from suite_runs import ROOT
 
-CLIENTS = ROOT / "suites" / "clients"
+from suites.clients import search_answers
+
 
 # devpi-server 6.20.3's log of `pip search` through the guide's [search] index (captured from the scenario);
 # PORT stands for the index URL's port.
@@ -36,22 +36,16 @@ KeyError: 'name'
 """
 
 
-@pytest.fixture(scope="module")
-def search_answers():  # noqa: ANN201
-    sys.path.insert(0, str(CLIENTS))
-    try:
-        yield importlib.import_module("search_answers")
-    finally:
-        sys.path.remove(str(CLIENTS))
-
-
 class Answer(http.server.BaseHTTPRequestHandler):
     status = 400
+    hits: list[dict] | None = None  # answer the XML-RPC call with these (as devpi-web does), status 200
 
     def do_POST(self) -> None:  # noqa: N802
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         body = b"Bad request: could not decode json" if self.status == 400 else b"Internal Server Error"
-        self.send_response(self.status)
+        if self.hits is not None:
+            body = xmlrpc.client.dumps((self.hits,), methodresponse=True).encode()
+        self.send_response(200 if self.hits is not None else self.status)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -76,7 +70,7 @@ def index() -> Iterator[tuple[str, type[Answer]]]:
 
 
 def pip_search(index: str, tmp_path: Path) -> str:
-    """Real pip's `search` against `index`, with no configuration of the host's: its stderr."""
+    """Real pip's `search` against `index`, with no configuration of the host's: its stderr (it must fail)."""
     env = {**os.environ, "PIP_CONFIG_FILE": os.devnull, "HOME": str(tmp_path), "NO_PROXY": "*"}
     done = subprocess.run([sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-cache-dir", "search",
                            "--index", index, "--", "private-package"], env=env, capture_output=True, text=True,
@@ -89,13 +83,13 @@ def log_for(template: str, index: str) -> str:
     return template.replace("http://localhost:PORT/root/local/", index)
 
 
-def test_devpis_400_refusal_of_the_xml_body_is_the_finding(search_answers, index, tmp_path):
+def test_devpis_400_refusal_of_the_xml_body_is_the_finding(index, tmp_path):
     url, _ = index
     evidence = search_answers.xmlrpc_refused(url, pip_search(url, tmp_path), log_for(REFUSED_LOG, url))
     assert evidence and "could not decode json" in evidence and f"400 Client Error: Bad Request for url: {url}" in evidence
 
 
-def test_a_500_with_a_traceback_is_not_the_finding(search_answers, index, tmp_path):
+def test_a_500_with_a_traceback_is_not_the_finding(index, tmp_path):
     url, handler = index
     handler.status = 500
     stderr = pip_search(url, tmp_path)
@@ -106,10 +100,35 @@ def test_a_500_with_a_traceback_is_not_the_finding(search_answers, index, tmp_pa
     assert search_answers.xmlrpc_refused(url, pip_search(url, tmp_path), log_for(REFUSED_LOG, url) + CRASHED_LOG) is None
 
 
-def test_a_400_for_another_url_or_for_another_reason_is_not_the_finding(search_answers, index, tmp_path):
+def test_a_400_for_another_url_or_for_another_reason_is_not_the_finding(index, tmp_path):
     url, _ = index
     stderr = pip_search(url, tmp_path)
     other = url.replace("/root/local/", "/root/pypi/")
     assert search_answers.xmlrpc_refused(other, stderr, log_for(REFUSED_LOG, other)) is None
     assert search_answers.xmlrpc_refused(url, stderr, log_for(REFUSED_LOG, url).replace("could not decode json",
                                                                                        ":action field not found")) is None
+
+
+# devpi-web's answer (null_index.py / whoosh_index.py query_packages) for a project devpi has not fetched yet.
+UNCACHED_HIT = {"name": "private-package", "summary": "[python-local]", "version": "", "_pypi_ordering": 0}
+ANSWERED_LOG = "2026-12-06 09:45:59,913 INFO  [req16] POST /root/local/\n"
+
+
+def test_devpi_webs_empty_version_for_an_uncached_project_is_the_other_finding(index, tmp_path):
+    url, handler = index
+    handler.hits = [UNCACHED_HIT]
+    stderr = pip_search(url, tmp_path)
+    hits = search_answers.xmlrpc_hits(url, "private-package")
+    assert hits == [UNCACHED_HIT]
+    evidence = search_answers.empty_version_refused(stderr, hits, ANSWERED_LOG)
+    assert evidence and "version '' for private-package" in evidence, stderr
+    assert search_answers.xmlrpc_refused(url, stderr, ANSWERED_LOG) is None
+    # pip stopping for another reason, hits with versions, or a traceback in devpi's log: not this finding
+    assert search_answers.empty_version_refused("ERROR: Exception: KeyError", hits, ANSWERED_LOG) is None
+    assert search_answers.empty_version_refused(stderr, [{**UNCACHED_HIT, "version": "2.0"}], ANSWERED_LOG) is None
+    assert search_answers.empty_version_refused(stderr, hits, ANSWERED_LOG + CRASHED_LOG) is None
+
+
+def test_devpi_servers_refusal_has_no_hits(index):
+    url, _ = index
+    assert search_answers.xmlrpc_hits(url, "private-package") == []

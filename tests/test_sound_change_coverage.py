@@ -1,6 +1,7 @@
 """A sound change is run on every scenario that reads a setting it changes (tests/deployment_changes.py's
 docstring): scenarios declare what they read with @pytest.mark.reads_setting, found here by a scan of
-suites/ (no child run, no devpi)."""
+suites/ (no child run, no devpi). And every finding's advice is applied by a sound change that selects the
+scenarios declaring it and requires it gone, or is exempt with the reason it is no change of the deployment."""
 
 from __future__ import annotations
 
@@ -9,21 +10,29 @@ import dataclasses
 import re
 from pathlib import Path
 
-from deployment_changes import SOUND_CHANGES, SoundChange
-from suite_runs import ROOT
+from deployment_changes import ADVICE_EXEMPT, LEFT_OUT_HERE, SOUND_CHANGES, SoundChange
+from suite_runs import ROOT, SuiteRun
+
+from fixtures.promises import FINDINGS
 
 SUITES = ROOT / "suites"
 
 
-def _reads_setting(decorator: ast.expr) -> list[str] | None:
-    """The setting names of a `@pytest.mark.reads_setting("a", ...)` decorator, else None."""
-    if isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute) and decorator.func.attr == "reads_setting":
+def _mark_args(decorator: ast.expr, mark: str) -> list[str] | None:
+    """The string arguments of a `@pytest.mark.<mark>("a", ...)` decorator, else None."""
+    if isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute) and decorator.func.attr == mark:
         return [arg.value for arg in decorator.args if isinstance(arg, ast.Constant) and isinstance(arg.value, str)]
     return None
 
 
-def scenarios_reading(root: Path = SUITES) -> dict[str, set[str]]:
-    """Each scenario (path::function, or path::Class::function) under `root` -> the settings it declares."""
+def _reads_setting(decorator: ast.expr) -> list[str] | None:
+    """The setting names of a `@pytest.mark.reads_setting("a", ...)` decorator, else None."""
+    return _mark_args(decorator, "reads_setting")
+
+
+def scenarios_reading(root: Path = SUITES, mark: str = "reads_setting") -> dict[str, set[str]]:
+    """Each scenario (path::function, or path::Class::function) under `root` -> the settings it declares (or the
+    arguments of another `mark`)."""
     found: dict[str, set[str]] = {}
     for path in sorted(root.rglob("test_*.py")):
         tree = ast.parse(path.read_text(), str(path))
@@ -35,7 +44,7 @@ def scenarios_reading(root: Path = SUITES) -> dict[str, set[str]]:
                 stack.extend((f"{where}::{node.name}", child) for child in node.body)
             elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 for decorator in node.decorator_list:
-                    if (names := _reads_setting(decorator)) is not None:
+                    if (names := _mark_args(decorator, mark)) is not None:
                         found.setdefault(f"{where}::{node.name}", set()).update(names)
     return found
 
@@ -88,3 +97,51 @@ def test_the_check_names_a_reader_left_out_of_the_run():
     reader = next(s for s, names in scenarios_reading().items() if "931" in s and "mirror_no_project_list" in names)
     narrowed = dataclasses.replace(change, scenarios=tuple(s for s in change.scenarios if s != reader))
     assert reader in change.scenarios and left_out(narrowed, scenarios_reading()) == [reader]
+
+
+def declared_findings(root: Path = SUITES) -> set[str]:
+    """FINDINGS and every finding a scenario file declares itself (`Finding("ID", ...)`, `register_finding("ID", ...)`)."""
+    found = set(FINDINGS)
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("Finding", "register_finding")
+                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+                found.add(node.args[0].value)
+    return found
+
+
+def test_every_findings_advice_is_applied_by_a_sound_change_or_exempt_with_a_reason():
+    answered = {finding_id: change.name for change in SOUND_CHANGES for finding_id in change.gone}
+    known = declared_findings()
+    assert "R3-requires-python-dropped" in known, "a scenario file's own finding should be seen by the scan"
+    problems = [f"{f}: neither gone under a sound change nor in ADVICE_EXEMPT" for f in sorted(known - set(answered) - set(ADVICE_EXEMPT))]
+    problems += [f"{f}: gone under {answered[f]!r} and exempt too" for f in sorted(set(answered) & set(ADVICE_EXEMPT))]
+    problems += [f"{f}: no such finding" for f in sorted((set(answered) | set(ADVICE_EXEMPT)) - known)]
+    problems += [f"{f}: exempt without a reason" for f, reason in ADVICE_EXEMPT.items() if len(reason.split()) < 5]
+    assert not problems, "tests/deployment_changes.py, the advice of every finding:\n  " + "\n  ".join(problems)
+
+
+def test_a_sound_change_runs_the_scenarios_that_raise_the_findings_it_answers():
+    declaring = scenarios_reading(mark="finding")
+    for change in SOUND_CHANGES:
+        for finding_id in change.gone:
+            raisers = [s for s, ids in declaring.items() if finding_id in ids]
+            assert any(selects(change, s) or s in LEFT_OUT_HERE for s in raisers), (
+                f"{change.name}: the finding {finding_id} is raised by {raisers}, none of which its run selects")
+
+
+def raisers_selected(change: SoundChange, finding_id: str) -> list[str]:
+    """The scenarios of `change`'s run that declare `finding_id`."""
+    return [s for s, ids in scenarios_reading(mark="finding").items() if finding_id in ids and selects(change, s)]
+
+
+def test_a_finding_is_gone_only_where_every_scenario_looking_for_it_ran_without_meeting_it():
+    def run(tests: dict[str, list[str]]) -> SuiteRun:
+        return SuiteRun(0, "", {"S5": "kept"}, report={"S5": {"findings": {"S5-x": {"status": "-", "tests": tests}}}})
+
+    moot = {"suites/a.py::test_moot"}
+    assert run({"not reproduced": ["suites/a.py::test_b[1]"]}).finding_gone("S5-x", moot)
+    assert run({"not reproduced": ["suites/a.py::test_b"], "not judged": ["suites/a.py::test_moot[x]"]}).finding_gone("S5-x", moot)
+    assert not run({"not reproduced": ["suites/a.py::test_b"], "reproduced": ["suites/a.py::test_c"]}).finding_gone("S5-x", moot)
+    assert not run({"not judged": ["suites/a.py::test_b"]}).finding_gone("S5-x", moot)
+    assert not run({}).finding_gone("S5-x", moot) and not run({"not reproduced": ["t"]}).finding_gone("S5-other", moot)

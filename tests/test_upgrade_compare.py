@@ -3,20 +3,15 @@ changed value is (no devpi-server here)."""
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
-import pytest
-from suite_runs import ROOT
+from fixtures.deployment import BUNDLED, Deployment
+from fixtures.migration import MIGRATED
+from suites.upgrade import rehearsal
 
 
-@pytest.fixture
-def rehearsal(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
-    monkeypatch.syspath_prepend(str(ROOT / "suites" / "upgrade"))
-    return importlib.import_module("rehearsal")
 
-
-def test_a_setting_carried_over_under_devpi_7s_name_is_kept_and_a_changed_one_is_lost(rehearsal):
+def test_a_setting_carried_over_under_devpi_7s_name_is_kept_and_a_changed_one_is_lost():
     asked = {"root/python-local": {"mirror_url": "u", "type": "mirror", "volatile": "False"},
              "root/local": {"bases": "root/python-local,root/pypi"}}
     before = {"root/python-local": {"mirror_url": "http://a/simple/", "type": "mirror", "volatile": False},
@@ -43,7 +38,7 @@ REFUSAL = ("fatal: Incompatible state: server 7.0.0 cannot run serverdir /h/.dev
            "Use devpi-export from older version, then devpi-import with newer version.")
 
 
-def test_only_devpis_own_refusal_of_the_old_directory_counts_as_the_new_version_refusing_it(rehearsal):
+def test_only_devpis_own_refusal_of_the_old_directory_counts_as_the_new_version_refusing_it():
     """S4's finding (export/import needed) rests on this: any other start failure is the upgrade breaking the service."""
     serverdir = Path("/h/.devpi/server")
     assert rehearsal.refusal(start_error("exited with status 1", REFUSAL), "7.0.0", serverdir) == (
@@ -60,3 +55,13 @@ def test_only_devpis_own_refusal_of_the_old_directory_counts_as_the_new_version_
     }
     for what, text in not_refusals.items():
         assert rehearsal.refusal(text, "7.0.0", serverdir) is None, what
+
+
+def test_a_deployment_migrated_to_7_upgrades_the_service_the_guide_set_up_on_6(tmp_path):
+    migrated, guide = Deployment(MIGRATED), Deployment(BUNDLED)
+    assert rehearsal.deployment_before(migrated, "6.20.3").source == BUNDLED
+    assert rehearsal.deployment_before(migrated, "7.0.0b4") is migrated  # from a 7, its own
+    assert rehearsal.deployment_before(guide, "6.19.3") is guide
+    # a user's copy written for 6 sets up its own 6, whatever the upgrade's target
+    copy = guide.copy_with(tmp_path / "mine", ("env.sh", ":=3141}", ":=3142}"))
+    assert rehearsal.deployment_before(copy, "6.20.3") is copy

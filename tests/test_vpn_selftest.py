@@ -9,38 +9,22 @@ the intranet (`refused`) for the others, or `hang` where the advice is about wai
 
 from __future__ import annotations
 
-import importlib
 import re
-import sys
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
-from suite_runs import ROOT
 
 from fixtures.catalogue import PUBLIC_PROJECT, PUBLIC_VERSION
 from fixtures.clients import Resolution, ResolvedFile
 from fixtures.deployment import BUNDLED, Deployment
 from fixtures.indexes import IndexClone
+from suites.offline import offline_advice, offline_checks, offline_intranets, offline_latency
 
 pytestmark = pytest.mark.selftest
 
-OFFLINE = ROOT / "suites" / "offline"
 SHA = "0" * 64
 DEVPI_DEFAULT_TIMEOUT = 5  # devpi-server's --request-timeout when the plist gives none (config.py)
-
-
-@pytest.fixture(scope="module")
-def offline() -> Iterator[dict[str, ModuleType]]:
-    """The offline suite's helper modules, imported as its scenarios import them."""
-    sys.path.insert(0, str(OFFLINE))
-    try:
-        yield {name: importlib.import_module(name) for name in ("offline_advice", "offline_checks", "offline_intranets",
-                                                                "offline_latency")}
-    finally:
-        sys.path.remove(str(OFFLINE))
 
 
 class _PyPI:
@@ -48,7 +32,7 @@ class _PyPI:
         return SHA
 
 
-def _run(offline: dict[str, ModuleType], tmp_path: Path, numpy_page_seconds: int, *, stderr: str = ""):  # noqa: ANN202
+def _run(tmp_path: Path, numpy_page_seconds: int, *, stderr: str = ""):  # noqa: ANN202
     """A pip run as measure() records it, with a pip log (pip 26's format) whose numpy page took this long."""
     base = "http://localhost:1/root/t1-local/+simple"
     log = tmp_path / f"pip-{numpy_page_seconds}.log"
@@ -62,21 +46,21 @@ def _run(offline: dict[str, ModuleType], tmp_path: Path, numpy_page_seconds: int
     result = Resolution("pip", ["python", "-m", "pip", "download", "--log", str(log), "--", PUBLIC_PROJECT], 0, "",
                         stderr, 5.5 + numpy_page_seconds, [ResolvedFile(PUBLIC_PROJECT, PUBLIC_VERSION, url, SHA, filename)])
     clone = IndexClone(None, "root/t1-local", {"root/python-local": "root/t1-python-local", "root/pypi": "root/t1-pypi"})  # type: ignore[arg-type]
-    return offline["offline_latency"].PipRun("after the cache expiry", clone, (PUBLIC_PROJECT,), result, 0.4, "")
+    return offline_latency.PipRun("after the cache expiry", clone, (PUBLIC_PROJECT,), result, 0.4, "")
 
 
-def test_a_page_slower_than_pips_timeout_is_a_hard_o6_failure(offline, tmp_path):
+def test_a_page_slower_than_pips_timeout_is_a_hard_o6_failure(tmp_path):
     """pip's self-check page (given up after 5 s by pip itself) is not held against devpi; a project page
     that took 16 s, or a retry pip had to make, fails O6 with a message that says so."""
-    check = offline["offline_checks"].assert_public_installed
+    check = offline_checks.assert_public_installed
     situation = "the intranet accepts connections and never answers"
-    check(_run(offline, tmp_path, 10), _PyPI(), situation)  # slow, within pip's timeout
+    check(_run(tmp_path, 10), _PyPI(), situation)  # slow, within pip's timeout
 
     with pytest.raises(AssertionError, match=r"^\[O6\] .*waiting 16\.0 s for .*/numpy/, beyond pip's default timeout"):
-        check(_run(offline, tmp_path, 16), _PyPI(), situation)
+        check(_run(tmp_path, 16), _PyPI(), situation)
     retry = "WARNING: Retrying (Retry(total=4, connect=None, read=None)) after connection broken by 'ReadTimeoutError'"
     with pytest.raises(AssertionError, match=r"pip's default timeout.*\n.*Retrying \(Retry"):
-        check(_run(offline, tmp_path, 3, stderr=retry), _PyPI(), situation)
+        check(_run(tmp_path, 3, stderr=retry), _PyPI(), situation)
 
 
 # devpi-server 6.20.3's own lines, two clones' requests interleaved as when O6's runs overlap.
@@ -96,12 +80,12 @@ DEVPI_LOG = """\
 """
 
 
-def test_what_devpi_asked_is_read_whatever_the_mechanism_and_per_index(offline):
+def test_what_devpi_asked_is_read_whatever_the_mechanism_and_per_index():
     """O6 states what devpi did about the intranet whatever the configuration makes it do — read the project
     list (the guide's configuration), ask for a project's page (mirror_no_project_list), wait or fail at
     once — and tells overlapping runs apart by the index each request was for. A 404, or a 404 devpi
     remembers, is an answer, not a failure to reach the intranet."""
-    asked = offline["offline_intranets"].devpi_asked
+    asked = offline_intranets.devpi_asked
     t2, t3 = asked(DEVPI_LOG, "root/t2-local"), asked(DEVPI_LOG, "root/t3-local")
     assert (t2.list_reads, t2.page_reads, t2.waits) == (2, 1, 1), t2.lines
     assert (t3.list_reads, t3.page_reads, t3.waits) == (0, 1, 1), t3.lines
@@ -121,10 +105,10 @@ def test_what_devpi_asked_is_read_whatever_the_mechanism_and_per_index(offline):
     assert asked(writer, "root/t8-local").waits == 1 and not asked(writer, "root/t9-local").any
 
 
-def test_every_advised_change_applies_to_the_deployment(offline, tmp_path):
+def test_every_advised_change_applies_to_the_deployment(tmp_path):
     """ADVICE is what a catalogue of legitimate deployment changes imports: each change applies to the
     bundled deployment, alone and all together, and each finding's advice names its change."""
-    advice = offline["offline_advice"]
+    advice = offline_advice
     bundled = Deployment(BUNDLED)
     for key, change in advice.ADVICE.items():
         copy = bundled.copy_with(tmp_path / key, change)
@@ -152,20 +136,20 @@ def _outcome(output: str, test: str) -> str:
     return found[1] if found else "(not run)"
 
 
-def _copy(offline: dict[str, ModuleType], tmp_path: Path, *keys: str) -> Path:
+def _copy(tmp_path: Path, *keys: str) -> Path:
     """A copy of the bundled deployment with the named advised changes applied."""
-    advice = offline["offline_advice"].ADVICE
+    advice = offline_advice.ADVICE
     return Deployment(BUNDLED).copy_with(tmp_path / "deployment-advised", *(advice[key] for key in keys)).source
 
 
-def test_the_request_timeout_advice_makes_each_wait_that_short(offline, tmp_path, run_suite):
+def test_the_request_timeout_advice_makes_each_wait_that_short(tmp_path, run_suite):
     """ADVICE["request-timeout"] (`--request-timeout 2` in the plist): with the intranet never answering,
     every O6 run costs at most 2 s per wait devpi's log shows (the figures), less than devpi's default 5 s
     would, and under a threshold of 14 s per run the O6 finding (~20 s with devpi's default for three
     packages) is kept; O1, O2 and O4, which wait on the same timeout off the VPN, still hold."""
-    timeout = offline["offline_advice"].REQUEST_TIMEOUT
+    timeout = offline_advice.REQUEST_TIMEOUT
     junit = tmp_path / "junit.xml"
-    result = run_suite(_copy(offline, tmp_path, "request-timeout"), "suites/offline", "-k", "hang", "--o6-threshold", "14",
+    result = run_suite(_copy(tmp_path, "request-timeout"), "suites/offline", "-k", "hang", "--o6-threshold", "14",
                        "--junitxml", str(junit), "-v")
 
     assert result.returncode == 0, f"the advised --request-timeout {timeout} must break no offline promise\n{result}"
@@ -190,13 +174,13 @@ def test_the_request_timeout_advice_makes_each_wait_that_short(offline, tmp_path
                 f"{waits} wait(s)\n{figures}")
 
 
-def test_the_no_project_list_advice_makes_a_new_private_project_installable_at_once(offline, run_suite, tmp_path):
+def test_the_no_project_list_advice_makes_a_new_private_project_installable_at_once(run_suite, tmp_path):
     """ADVICE["python-local-no-project-list"], the user's own report (issue 22): with mirror_no_project_list=True
     on root/python-local a new private project is installable at once (O7 kept for the intranet, while root/pypi
     keeps its finding), the O6 scenario measures what devpi now does (it asks for pages, never for the list)
     instead of failing on a precondition, and the advice's trade-off shows: a name asked for before it existed
     stays not found until a refresh. The other offline promises hold."""
-    result = run_suite(_copy(offline, tmp_path, "python-local-no-project-list"), "suites/offline", "-k",
+    result = run_suite(_copy(tmp_path, "python-local-no-project-list"), "suites/offline", "-k",
                        "refused or reads_the_project_list_again or (told_to_see and intranet and no-project-list)", "-v")
 
     assert result.returncode == 0, f"mirror_no_project_list=True on root/python-local must break no offline promise\n{result}"
@@ -213,14 +197,14 @@ def test_the_no_project_list_advice_makes_a_new_private_project_installable_at_o
     assert result.verdicts.get("O6") in ("kept", "finding"), result
 
 
-def test_a_shorter_cache_expiry_and_the_refresh_make_new_projects_installable_soon(offline, run_suite, tmp_path):
+def test_a_shorter_cache_expiry_and_the_refresh_make_new_projects_installable_soon(run_suite, tmp_path):
     """ADVICE["python-local-short-expiry"] and ["pypi-short-expiry"] (mirror_cache_expiry=30 on each mirror),
     and the refresh POST a finding also advises: a new project on either upstream is installable within
     30 s, under the 60 s threshold (O7 kept), a refresh makes it installable at once, and O4 states the
     30 s for new releases; the other offline promises hold. The verdicts follow the settings devpi
     reports for each index."""
     expiry = 30
-    result = run_suite(_copy(offline, tmp_path, "python-local-short-expiry", "pypi-short-expiry"), "suites/offline", "-k",
+    result = run_suite(_copy(tmp_path, "python-local-short-expiry", "pypi-short-expiry"), "suites/offline", "-k",
                        "refused or reads_the_project_list_again or new_release_becomes or (told_to_see and refresh)", "-v")
 
     assert result.returncode == 0, f"mirror_cache_expiry={expiry} on both mirrors must break no offline promise\n{result}"

@@ -16,11 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-import requests
-from benchmark_support import BIG, CROWD_FILE_SIZE, CROWD_FILES, RELEASES
 
 from fake_upstreams import FakeUpstream
-from fixtures.api import http_session
 from fixtures.benchmarks import BASELINE, SUBJECT
 from fixtures.deployment import Deployment
 from fixtures.devpi import DevpiServer, die_with_parent
@@ -28,6 +25,7 @@ from fixtures.indexes import clone_root_local
 from fixtures.packages import Dist, PackageFactory
 from fixtures.installs import kept_install
 from fixtures.steps import installed_devpi_server
+from suites.benchmarks.benchmark_support import BIG, CROWD_FILE_SIZE, CROWD_FILES, RELEASES
 
 
 @dataclass
@@ -106,12 +104,6 @@ def servers(catalogue: Catalogue, devpi_factory, deployment, devpi_server_versio
                 versions = {SUBJECT: f"{versions[SUBJECT]} ({deployment.source.name})",
                             BASELINE: f"{versions[BASELINE]} ({baseline.source.name})"}
         yield Servers(by_role, versions)
-
-
-@pytest.fixture
-def http() -> Iterator[requests.Session]:
-    with http_session() as session:
-        yield session
 
 
 class Crowd:

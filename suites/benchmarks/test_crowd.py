@@ -8,9 +8,9 @@ from __future__ import annotations
 import statistics
 
 import pytest
-from benchmark_support import CROWD_CLIENTS, CROWD_REQUESTS_PER_CLIENT, download, file_links
 
 from fixtures.benchmarks import SUBJECT, UPSTREAM, Contender, Measure
+from suites.benchmarks.benchmark_support import CROWD_CLIENTS, CROWD_REQUESTS_PER_CLIENT, download, file_links
 
 ROUNDS = 8
 WARMUP = 1

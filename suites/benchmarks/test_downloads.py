@@ -8,9 +8,9 @@ import hashlib
 import statistics
 
 import pytest
-from benchmark_support import BIG, download, file_links
 
 from fixtures.benchmarks import SUBJECT, UPSTREAM, Contender, Measure
+from suites.benchmarks.benchmark_support import BIG, download, file_links
 
 ROUNDS = 15
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 import statistics
 
 import pytest
-from benchmark_support import PIP_ACCEPT, RELEASES, files_in
 
 from fixtures.benchmarks import SUBJECT, UPSTREAM, Contender, Measure
+from suites.benchmarks.benchmark_support import PIP_ACCEPT, RELEASES, files_in
 
 # The small warm pages take milliseconds, so they get many rounds: their ratios are the most easily moved by noise.
 ROUNDS = {("warm", 1): 40, ("warm", 100): 30, ("warm", 1000): 15, ("cold", 1): 20, ("cold", 100): 15, ("cold", 1000): 10}

@@ -4,19 +4,10 @@ and the request pattern of a release file on either fake upstream."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-import requests
 
-from fixtures.api import http_session
-
-
-@pytest.fixture
-def http() -> Iterator[requests.Session]:
-    """requests without the host's proxy settings: loopback only, and we see devpi's own answer."""
-    with http_session() as session:
-        yield session
 
 
 @pytest.fixture

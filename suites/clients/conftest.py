@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from fixtures import browser
+from fixtures import apt, browser
 from fixtures.devpi import DevpiServer
 from fixtures.legacy_clients import LegacyTools, ToolsUnavailable, kept_tools
-from fixtures.installs import prefix_cache, user_tmp_root
+from fixtures.installs import prefix_cache
 
 # What client-config.sh writes under HOME, besides pip.conf (which pip reads from PIP_CONFIG_FILE here).
 HOME_FILES = (".pydistutils.cfg", ".buildout/default.cfg")
@@ -58,12 +58,5 @@ def deployment_home(devpi: DevpiServer, tmp_path: Path) -> Callable[..., Path]:
 def chromium() -> browser.Chromium:
     """Debian's chromium, installed by the suite where it is missing and it can (root, apt); skipped with the
     reason where it cannot."""
-    if not browser.installed():
-        reason = browser.cannot_install()
-        if reason:
-            pytest.skip(f"the browser check skipped: chromium is not installed and {reason}")
-        try:
-            browser.install(user_tmp_root())
-        except browser.AptError as exc:
-            pytest.skip(f"the browser check skipped: installing chromium failed: {exc}")
+    apt.install_or_skip("the browser check", browser.PACKAGES, [browser.PROGRAM], "chromium")
     return browser.Chromium(shutil.which(browser.PROGRAM) or browser.PROGRAM)

@@ -6,24 +6,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from container_world import NamedWorld, named_world
 
-from fixtures import containers, netns
-from fixtures.installs import user_tmp_root
+from fixtures import apt, containers, netns
+from suites.containers.container_world import NamedWorld, named_world
 
 
 @pytest.fixture(scope="session")
 def container_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[containers.Engine]:
     """podman, installed by the suite where it is missing and it can (root, apt); skipped with the reason
     where no container can run."""
-    if containers.missing_engine():
-        reason = containers.install_reason()
-        if reason:
-            pytest.skip(f"containers skipped: {reason}")
-        try:
-            containers.install(user_tmp_root())
-        except containers.EngineError as exc:
-            pytest.skip(f"containers skipped: installing {' '.join(containers.PACKAGES)} failed: {exc}")
+    apt.install_or_skip("containers", containers.PACKAGES, containers.PACKAGES, "container-engine",
+                        cannot=containers.install_reason)
     with containers.engine_session(tmp_path_factory.mktemp("podman")) as engine:
         reason = engine.unusable_reason()
         if reason:

@@ -26,11 +26,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from container_world import PYPI_HOST, named_world, not_applicable_without_pass_through, pypi_passes_through
 
 from fake_upstreams.behaviours import unresolvable
 from fixtures import containers
 from fixtures.catalogue import PRIVATE_PROJECT, PRIVATE_VERSION, PUBLIC_PROJECT
+from fixtures.clients import Resolution
+from suites.containers.container_world import PYPI_HOST, named_world, not_applicable_without_pass_through, pypi_passes_through
+
+# The container engine (a session fixture) and this module's world start once, in one worker (fixtures/sharing.py).
+pytestmark = pytest.mark.xdist_group("containers")
 
 
 def devpi_asked(world, since: int) -> list[str]:  # noqa: ANN001
@@ -38,10 +42,10 @@ def devpi_asked(world, since: int) -> list[str]:  # noqa: ANN001
     return re.findall(r"\[req\d+\] ((?:GET|HEAD) \S+)", world.devpi.log_since(since))
 
 
-def saved(run: containers.ContainerRun, project: str) -> str:
+def saved(run: Resolution, project: str) -> str:
     """The file of `project` the container's pip saved."""
     prefix = re.sub(r"[-_.]+", "_", project).lower()
-    found = [name for name in run.files if re.sub(r"[-_.]+", "_", name).lower().startswith(prefix + "_")]
+    found = [name for name in run.saved if re.sub(r"[-_.]+", "_", name).lower().startswith(prefix + "_")]
     assert len(found) == 1, f"[C1] the container's pip saved {len(found)} file(s) of {project}\n{run}"
     return found[0]
 
@@ -63,10 +67,10 @@ def test_pip_in_a_container_gets_the_hosts_files_on_and_off_the_vpn(world, conta
     assert on_vpn.ok, f"[C1] the guide's container command failed on the VPN, in {lima}\n{on_vpn}"
     assert f"Looking in indexes: http://{containers.LIMA_HOST}:{world.port}/root/local/+simple/" in on_vpn.stdout, (
         f"[C1] the container's pip did not read devpi's root/local through the host alias\n{on_vpn}")
-    assert on_vpn.files == on_host, (
+    assert on_vpn.saved == on_host, (
         f"[C1] the container's pip saved other files than pip on the host (name and sha256)\nhost: {on_host}\n{on_vpn}\n{host}")
     numpy = saved(on_vpn, PUBLIC_PROJECT)
-    assert on_vpn.files[numpy] == world.pypi.sha256(numpy), f"[C1] the container's {numpy} differs from PyPI's\n{on_vpn}"
+    assert on_vpn.saved[numpy] == world.pypi.sha256(numpy), f"[C1] the container's {numpy} differs from PyPI's\n{on_vpn}"
     # pip prints "Looking in indexes" whoever answers: devpi's own log says it was asked, and for what.
     asked = devpi_asked(world, log_mark)
     for project in (PRIVATE_PROJECT, PUBLIC_PROJECT):
@@ -95,7 +99,7 @@ def test_pip_in_a_container_gets_the_hosts_files_on_and_off_the_vpn(world, conta
                         f"for devpi): private-package {PRIVATE_VERSION} should come from devpi's cache\n{off_vpn}\n"
                         f"--- devpi log ---\n{world.devpi.log_tail(30)}")
     private = saved(off_vpn, PRIVATE_PROJECT)
-    assert PRIVATE_VERSION in private and off_vpn.files == on_host, (
+    assert PRIVATE_VERSION in private and off_vpn.saved == on_host, (
         f"[C1] off the VPN the container's pip saved other files than on the VPN\n"
         f"on the VPN and on the host: {on_host}\n{off_vpn}")
 

@@ -19,6 +19,9 @@ import pytest
 from fixtures import containers
 from fixtures.deployment import Deployment
 
+# The container engine (a session fixture) and this module's world start once, in one worker (fixtures/sharing.py).
+pytestmark = pytest.mark.xdist_group("containers")
+
 ANSWERED = "200"
 
 

@@ -74,7 +74,7 @@ def sha256_of_url(session: requests.Session, url: str) -> tuple[int, str, int, s
 def crowd_outcome(answer: object, version: str, sha256: str, alone: dict[str, str]) -> tuple[str, str]:
     """What one member of a crowd got, against what one client alone gets (`version` with `sha256`, from a page
     listing `alone`, filename -> sha256): "same"; "partial" (nothing, or only some of the alone page's links,
-    each the same file: a page without the links of an upstream); "other" (a link or a file the alone client
+    each the same file: a page without the links of an upstream, or devpi's 404 for a page with none); "other" (a link or a file the alone client
     never saw); "file-500" (plain HTTP's file answered 500: D1-devpi7-concurrent-file-500 where devpi's log
     holds CONCURRENT_FILE_500); "error" (anything else). An answer is a Resolution (pip, uv), an exception, or
     plain HTTP's (page status, page links as `page_links` gives them, `sha256_of_url` of the file or None)."""
@@ -93,6 +93,10 @@ def crowd_outcome(answer: object, version: str, sha256: str, alone: dict[str, st
             return "partial", f"{answer.client}: no version (exit {answer.returncode})"
         return "error", f"{answer.client} exit {answer.returncode}: {(answer.stderr.strip().splitlines() or [''])[-1]}"
     status, links, file_answer = answer  # plain HTTP
+    if status == 404:
+        # devpi's "not found" for a name no base has links for yet: with mirror_no_project_list=True (O7's advice)
+        # devpi knows a name only once its fetch has committed, so the page without links is a 404 (no version at all)
+        return "partial", "http page 404 (no version at all)"
     if status != 200:
         return "error", f"http page {status}"
     mine = {name: sha for name, (_url, sha) in links.items()}

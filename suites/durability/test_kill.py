@@ -9,10 +9,18 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from durability_support import kill_devpi_server, leftovers, misplaced, nightly_only, page_links, sha256_of_url, wait_back
 
 from fake_upstreams.behaviours import refuse, stall, trickle
 from fixtures import disk
+from suites.durability.durability_support import (
+    kill_devpi_server,
+    leftovers,
+    misplaced,
+    nightly_only,
+    page_links,
+    sha256_of_url,
+    wait_back,
+)
 
 # A file over devpi's in-memory limit (1 MiB, filestore SpooledTemporaryFile), sent in about 6 s: killed after
 # 3 s, devpi has written part of it to disk.

@@ -3,7 +3,7 @@
 `ADVICE` names each advised change as (script, old text, new text), the form
 `Deployment.copy_with` applies: the self-tests (tests/test_vpn_selftest.py) apply each one to a copy of
 the deployment and run the scenarios it is meant to improve, and a catalogue of legitimate
-deployment changes can import it (`from offline_advice import ADVICE`, with suites/offline on sys.path).
+deployment changes imports it (`from suites.offline.offline_advice import ADVICE`).
 `SAYS` is the sentence a finding message gives for each, trade-offs included. The python-local
 changes insert a line after `type=mirror`, so any of them can be applied together.
 """

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import re
 
-from offline_intranets import PYPI
-from offline_latency import BATCH_VERSION, PIP_DEFAULT_TIMEOUT, PipRun, page_seconds, pip_log, pip_retries, slowest_page
 
 from fake_upstreams import FakeUpstream
 from fixtures.catalogue import PUBLIC_PROJECT, PUBLIC_VERSION
 from fixtures.clients import Resolution, ResolvedFile
 from fixtures.devpi import DevpiServer
+from suites.offline.offline_intranets import PYPI
+from suites.offline.offline_latency import BATCH_VERSION, PIP_DEFAULT_TIMEOUT, PipRun, page_seconds, pip_log, pip_retries, slowest_page
 
 
 def pip_errors(result: Resolution) -> str:

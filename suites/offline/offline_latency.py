@@ -23,7 +23,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from offline_intranets import PYTHON_LOCAL, Asked, cache_expiry, devpi_asked, no_project_list
 
 from fake_upstreams import FakeUpstream
 from fixtures import progress
@@ -32,6 +31,7 @@ from fixtures.clients import PipClient, Resolution
 from fixtures.indexes import IndexClone
 from fixtures.packages import PackageFactory
 from fixtures.upstreams import Intranet
+from suites.offline.offline_intranets import PYTHON_LOCAL, Asked, cache_expiry, devpi_asked, no_project_list
 
 PIP_DEFAULT_TIMEOUT = 15.0  # pip's --timeout: a page slower than this is abandoned and retried (5 times)
 GUIDE_ARGS = ("--prefer-binary",)  # the guide's `pip --no-cache-dir download --no-deps --prefer-binary -- numpy`

@@ -27,10 +27,10 @@ from __future__ import annotations
 import time
 
 import pytest
-from offline_checks import assert_served_same_file, devpi_store
-from offline_intranets import PYTHON_LOCAL, cache_expiry
 
+from suites.offline.offline_checks import assert_served_same_file, devpi_store
 from fixtures.upstreams import WAYS
+from suites.offline.offline_intranets import PYTHON_LOCAL, cache_expiry
 
 
 @pytest.mark.promise("O1")

@@ -17,12 +17,12 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from offline_checks import assert_not_found
-from offline_intranets import PYPI
 
 from fixtures.catalogue import PUBLIC_PROJECT, PUBLIC_VERSION
 from fixtures.clients import PipClient
+from suites.offline.offline_checks import assert_not_found
 from fixtures.upstreams import WAYS
+from suites.offline.offline_intranets import PYPI
 
 
 @pytest.mark.promise("O2")

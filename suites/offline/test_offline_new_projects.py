@@ -39,12 +39,12 @@ from __future__ import annotations
 import time
 
 import pytest
-from offline_advice import REFRESH, SAYS
-from offline_checks import pip_errors
-from offline_intranets import PYPI, PYTHON_LOCAL, cache_expiry, list_reads, no_project_list, server_options, wait_until_listed
 
 from fixtures.catalogue import PUBLIC_PROJECT
 from fixtures.indexes import clone_root_local
+from suites.offline.offline_advice import REFRESH, SAYS
+from suites.offline.offline_checks import pip_errors
+from suites.offline.offline_intranets import PYPI, PYTHON_LOCAL, cache_expiry, list_reads, no_project_list, server_options, wait_until_listed
 
 SHORT_EXPIRY = 2  # seconds, set by the test on a clone to prove the mechanism quickly
 UPSTREAMS = {"intranet": ("fake_artifactory", PYTHON_LOCAL), "pypi": ("fake_pypi", PYPI)}

@@ -18,11 +18,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from offline_checks import assert_served_same_file, pip_errors
-from offline_intranets import PYPI, PYTHON_LOCAL
 
 from fake_upstreams.behaviours import error_5xx, refuse
 from fixtures.catalogue import PUBLIC_PROJECT
+from suites.offline.offline_checks import assert_served_same_file, pip_errors
+from suites.offline.offline_intranets import PYPI, PYTHON_LOCAL
 
 PIP_RETRIES_BOUND = 60.0  # pip's 5 retries with 0.25 s back-off take ~8 s; the rest is pip's own work
 

@@ -12,10 +12,10 @@ intranet refusing, that failure is immediate; a hang would add one --request-tim
 from __future__ import annotations
 
 import pytest
-from offline_intranets import PYTHON_LOCAL, server_options
-from offline_checks import assert_served_same_file
 
 from fake_upstreams.behaviours import refuse
+from suites.offline.offline_checks import assert_served_same_file
+from suites.offline.offline_intranets import PYTHON_LOCAL, server_options
 
 
 @pytest.mark.promise("O3")

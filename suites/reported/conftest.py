@@ -10,7 +10,7 @@ from fixtures.deployment import Deployment
 from fixtures.installs import kept_install
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def exporting_prefix(request: pytest.FixtureRequest, deployment: Deployment, devpi_prefix: Path,
                      tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The devpi-server a server directory is built and exported with before an import: the one of

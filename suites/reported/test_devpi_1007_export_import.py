@@ -17,18 +17,25 @@ from __future__ import annotations
 import pytest
 
 from fake_upstreams.behaviours import refuse
+from fixtures.clients import PipClient
 
 
-@pytest.fixture
-def cached(make_devpi, exporting_prefix, fake_artifactory, packages, pip_client, project_name):
-    """A server whose root/python-local cached a private file, and pip's download of it (file URL and hash)."""
-    name = project_name("private")
+# Both scenarios export the same stopped server directory, each its own way: it is set up, started and filled
+# once, in one worker (fixtures/sharing.py), by the factory itself since make_devpi's servers end with their test.
+pytestmark = pytest.mark.xdist_group("devpi-1007")
+
+
+@pytest.fixture(scope="module")
+def cached(devpi_factory, exporting_prefix, fake_artifactory, packages, tmp_path_factory):  # noqa: ANN001
+    """A server whose root/python-local cached a private file, and pip's download of it (file URL and hash).
+    The scenarios stop it (an export needs a stopped server) and export it; neither changes its directory."""
+    name = "private-devpi-1007-export"
     dist = packages.sdist(name, "1.0.0")
     fake_artifactory.publish(dist)
-    old = make_devpi(prefix=exporting_prefix)
-    got = pip_client.download(name, index_url=old.index_url("root/local"))
-    assert got.ok and got.file(name).sha256 == dist.sha256, f"[S4] precondition: pip could not download {name}\n{got}"
-    return old, got.file(name)
+    with devpi_factory.server(prefix=exporting_prefix) as old:
+        got = PipClient(tmp_path_factory.mktemp("pip-1007")).download(name, index_url=old.index_url("root/local"))
+        assert got.ok and got.file(name).sha256 == dist.sha256, f"[S4] precondition: pip could not download {name}\n{got}"
+        yield old, got.file(name)
 
 
 @pytest.mark.promise("S4")

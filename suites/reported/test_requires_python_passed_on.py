@@ -2,7 +2,6 @@
 
 import pytest
 
-from fixtures.api import http_session
 from fixtures.pages import page_links
 from fixtures.promises import Finding, precondition
 
@@ -12,12 +11,11 @@ FINDING = Finding("R3-requires-python-dropped", promise="R3", text="devpi's page
 
 @pytest.mark.promise("R3")
 @pytest.mark.finding("R3-requires-python-dropped")
-def test_requires_python_reaches_pip(fresh_local, fake_artifactory, packages, project_name, finding):
+def test_requires_python_reaches_pip(fresh_local, fake_artifactory, packages, project_name, http, finding):
     dist = packages.sdist(project_name("private"), "2.0", requires_python=">=3.99")
     fake_artifactory.publish(dist)
-    with http_session() as http:
-        _, upstream = page_links(http, f"{fake_artifactory.simple_url}{dist.name}/")
-        status, served = page_links(http, f"{fresh_local.simple_url}{dist.name}/")
+    _, upstream = page_links(http, f"{fake_artifactory.simple_url}{dist.name}/")
+    status, served = page_links(http, f"{fresh_local.simple_url}{dist.name}/")
     precondition([link.requires_python for link in upstream] == [">=3.99"], f"the intranet's links: {upstream}")
     assert [link.filename for link in served] == [dist.filename], f"root/local's page ({status}): {served}"
     if served[0].requires_python is None:

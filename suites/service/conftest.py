@@ -2,7 +2,33 @@
 
 from __future__ import annotations
 
-import pytest
-from service_support import service_fixture
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
 
-service = pytest.fixture(service_fixture, name="service")
+import pytest
+from xprocess import XProcess
+
+from fake_upstreams import FakeUpstream
+from fixtures.deployment import Deployment, Settings
+from fixtures.devpi import DevpiServer
+from fixtures.launchd import DOMAIN
+from fixtures.servers import free_port
+from suites.service.service_support import READY_TIMEOUT
+
+_SERVICES = itertools.count(1)
+
+
+@pytest.fixture
+def service(deployment: Deployment, devpi_prefix: Path, fake_pypi: FakeUpstream, fake_artifactory: FakeUpstream,
+            xprocess_here: XProcess, tmp_path: Path) -> Iterator[DevpiServer]:
+    """A home of its own for the deployment, nothing run yet; after the test: bootout, and whatever is left
+    of the service killed."""
+    settings = Settings(home=tmp_path / "home", prefix=devpi_prefix, port=free_port(),
+                        artifactory_url=fake_artifactory.simple_url, pypi_url=fake_pypi.simple_url)
+    settings.home.mkdir()
+    svc = DevpiServer(xprocess_here, f"service-{next(_SERVICES)}-{settings.port}", deployment, settings,
+                      start_timeout=READY_TIMEOUT)
+    yield svc
+    svc.launchctl("bootout", DOMAIN + svc.label)
+    svc.kill_leftovers()

@@ -7,10 +7,11 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from fixtures.steps import StepFailed
-from service_support import DOMAIN, LABEL
 
 from fixtures.deployment import DeploymentError
+from fixtures.launchd import DOMAIN
+from fixtures.steps import StepFailed
+from suites.service.service_support import LABEL
 
 
 def digest(folder) -> dict[str, str]:  # noqa: ANN001

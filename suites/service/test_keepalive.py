@@ -8,10 +8,14 @@ import signal
 import time
 
 import pytest
-from service_support import DOMAIN, LABEL, STOP_TIMEOUT, Service
+
+from fixtures.devpi import DevpiServer
+from fixtures.launchd import DOMAIN
+from suites.service.service_support import LABEL, STOP_TIMEOUT
+from suites.service.wrapper_advice import SAYS
 
 
-def start(svc: Service) -> None:
+def start(svc: DevpiServer) -> None:
     svc.step("init")
     svc.step("service")
     svc.step("start")
@@ -22,7 +26,7 @@ def exit_text(event: dict) -> str:
     return f"killed by {signal.Signals(event['signal']).name}" if "signal" in event else f"exit status {event['code']}"
 
 
-def assert_gone_after_bootout(svc: Service, promise: str) -> None:
+def assert_gone_after_bootout(svc: DevpiServer, promise: str) -> None:
     __tracebackhide__ = True
     assert svc.launchctl("bootout", DOMAIN + LABEL).returncode == 0, f"[{promise}] bootout failed\n{svc.describe()}"
     spawns = len(svc.events("spawned"))
@@ -86,8 +90,7 @@ def test_a_stop_by_signal_that_is_not_a_bootout(service, figure, finding):
         finding("S3-signal-stop-restarts",
                 f"the wrapper stopped cleanly by SIGTERM exits with {exit_text(stopped)} (devpi-server's status on SIGINT), "
                 "which KeepAlive SuccessfulExit=false reads as a failure: launchd starts the service again, so only "
-                "`launchctl bootout` stops it for good. What to change in the wrapper: when it forwarded a stop, exit 0 "
-                "(e.g. `sys.exit(0 if stop_requested and process.returncode in (1, -signal.SIGINT) else process.returncode)`)")
+                "`launchctl bootout` stops it for good. " + SAYS["S3-signal-stop-restarts"])
 
 
 @pytest.mark.promise("S2", "S3")
@@ -105,7 +108,7 @@ def test_when_the_wrapper_dies_devpi_server_is_not_left_behind(service, figure, 
     # KeepAlive starts the wrapper again; its devpi-server finds the port taken.
     service.wait_until(lambda: len(service.events("exited")) >= 2, "the restarted wrapper's end")
     second = service.events("exited")[1]
-    port_taken = "address already in use" in service.output().lower()
+    port_taken = "address already in use" in service.log_tail().lower()
     state = service.info().get("state")
     figure("s2_orphan", server.pid, f"wrapper killed: devpi-server {server.pid} kept running (serving: {serving}); the "
            f"restarted wrapper exited with {exit_text(second)} (port taken: {port_taken}), launchd state '{state}'")
@@ -115,5 +118,4 @@ def test_when_the_wrapper_dies_devpi_server_is_not_left_behind(service, figure, 
             f"KeepAlive started the wrapper again; its devpi-server "
             + ("could not bind the taken port" if port_taken else "ended") + f" and the wrapper exited with {exit_text(second)}: "
             f"launchd's state is '{state}', a restart every ThrottleInterval (10 s) for as long as the orphan lives, and "
-            "a bootout no longer stops the process that serves. What to change in the wrapper: drop start_new_session=True "
-            "(devpi-server then stays in the job's process group, which launchd cleans up when the wrapper dies)")
+            "a bootout no longer stops the process that serves. " + SAYS["S2-wrapper-death-orphans-devpi"])

@@ -8,10 +8,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from service_support import DOMAIN, LABEL, replace, started
 
 from fake_upstreams.behaviours import refuse
 from fixtures.catalogue import PRIVATE_PROJECT
+from fixtures.launchd import DOMAIN
+from suites.service.service_support import LABEL, replace, started
 
 CONFIG_KEYS = ("type", "bases", "mirror_url", "mirror_use_external_urls", "volatile", "title")
 

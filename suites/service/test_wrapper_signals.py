@@ -12,23 +12,22 @@ import subprocess
 import time
 
 import pytest
-from service_support import LABEL, READY_TIMEOUT, STOP_TIMEOUT, Service, started
 
 from fake_upstreams.behaviours import refuse
 from fixtures import launchd
 from fixtures.catalogue import PRIVATE_PROJECT
-from fixtures.devpi import die_with_parent
+from fixtures.devpi import DevpiServer, die_with_parent
+from suites.service.service_support import LABEL, READY_TIMEOUT, STOP_TIMEOUT, started
+from suites.service.wrapper_advice import SAYS
 
 LOST_AFTER = 10.0  # s: a forwarded stop ends devpi-server in under 1 s, even during its start-up on a loaded machine
 MOMENTS = ("before its signal handlers", "while it starts devpi-server", "1 s after devpi-server was exec'd")
 TRIES = 2
-WRAPPER_ADVICE = (
-    "what to change in the wrapper: block SIGINT and SIGTERM around the Popen call "
-    "(signal.pthread_sigmask(SIG_BLOCK, ...) before, SIG_UNBLOCK after `process` is set), or remember a stop that "
-    "came early and send SIGINT as soon as Popen returns")
+# The advice of the findings (wrapper_advice.py), applied to a copy by the sound changes of tests/.
+WRAPPER_ADVICE = SAYS["S2-stop-lost-while-spawning"]
 
 
-def launch_wrapper(svc: Service, *program: str) -> subprocess.Popen:
+def launch_wrapper(svc: DevpiServer, *program: str) -> subprocess.Popen:
     """The plist's ProgramArguments (or the wrapper with another `program`), started as launchd starts a job."""
     args = svc.plist()["ProgramArguments"]
     if program:
@@ -110,7 +109,7 @@ def execd(pid: int) -> bool:
         return False
 
 
-def stop_at(svc: Service, moment: str) -> dict:
+def stop_at(svc: DevpiServer, moment: str) -> dict:
     """Start the wrapper, send it SIGTERM (launchd's stop) at `moment`, and see what is left. Where the stop is
     lost, devpi-server's state when the signal landed and a second SIGTERM once devpi-server answers tell a
     stop lost to that moment (the findings) from a wrapper that does not forward stops at all."""
@@ -146,7 +145,7 @@ def stop_at(svc: Service, moment: str) -> dict:
     return outcome
 
 
-def second_stop(svc: Service, wrapper: subprocess.Popen) -> str:
+def second_stop(svc: DevpiServer, wrapper: subprocess.Popen) -> str:
     """Once devpi-server answers, SIGTERM to the wrapper again: "stopped" if the wrapper forwarded it and
     everything ended (the first stop was lost to its moment), else what happened."""
     deadline = time.monotonic() + READY_TIMEOUT
@@ -201,8 +200,7 @@ def test_a_stop_at_any_moment_of_the_wrappers_start_stops_everything(service, fi
     during_start_text = (
         "a SIGTERM that reaches the wrapper after devpi-server was started, while devpi-server is still starting up, is "
         "forwarded as SIGINT, and devpi-server does not stop: the wrapper waits, launchd SIGKILLs it after ExitTimeOut, "
-        "and devpi-server keeps running in its own session. What to change in the wrapper: after forwarding a stop, "
-        "wait a bounded time (e.g. 15 s) and then SIGKILL devpi-server's process group")
+        "and devpi-server keeps running in its own session. " + SAYS["S2-stop-lost-during-devpi-start"])
     if during_start and while_spawning:
         record_property("finding", "S2-stop-lost-during-devpi-start")  # met too; the xfail below names both
     elif during_start:

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fixtures.clients import ResolvedFile
-from fixtures.devpi_versions import meaning, meaning_key
+from fixtures.deployment import BUNDLED, Deployment
+from fixtures.devpi_versions import RENAMED_IN, dialect, meaning, meaning_key
 
 INDEXES = ("root/pypi", "root/python-local", "root/local")
 
@@ -28,6 +29,17 @@ def lost_settings(before: dict[str, dict], after: dict[str, dict], asked: dict[s
             if old.get(key) != new.get(key):
                 lost.append(f"{index}: {key} was {old.get(key)!r}, is {new.get(key)!r}")
     return lost
+
+
+def deployment_before(deployment: Deployment, version_from: str) -> Deployment:
+    """The deployment that set up the service of `version_from`, the one a user upgrades: the one under test,
+    unless it is written for devpi 7 (its init step asks for 7's storage, which no 6 has) and the upgrade starts
+    from a 6: then the guide's, as its users run it on 6 before they migrate."""
+    if dialect(version_from).renamed:
+        return deployment
+    commands = [line for line in deployment.script_text("init").splitlines() if not line.lstrip().startswith("#")]
+    seven = f"--storage {dialect(RENAMED_IN).storage('sqlite')}"
+    return Deployment(BUNDLED) if any(seven in line for line in commands) else deployment
 
 
 def refusal(start_error: str, version: str, serverdir: Path) -> str | None:

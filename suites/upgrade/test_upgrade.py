@@ -4,7 +4,9 @@ version B with pip). Run with `--upgrade-from A`; B is the version under test (-
 default the newest).
 
 A server directory is built with A as a user has it (the deployment's indexes, a private file
-cached, root logged in), the service running; upgrade.sh is run against that service with B, and
+cached, root logged in), the service running (set up by the guide's deployment/ when the deployment under
+test is migrated to devpi 7 and A is a 6: rehearsal.deployment_before); the deployment's upgrade.sh is run
+against that service with B (deployment-devpi7's does devpi's export and import itself), and
 the service it bootstrapped is checked: the configuration the deployment asked for, the cached
 private file served with the intranet gone, root's login. upgrade.sh is what S4 checks: one that exits
 non-zero, leaves the service stopped, leaves a service that does not start, or one that starts and has
@@ -19,17 +21,19 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from rehearsal import INDEXES, Before, UpgradeWay, lost_settings, refusal
 
 from packaging.version import Version
 
 from fake_upstreams.behaviours import refuse
 from fixtures import progress
-from fixtures.deployment import STEPS, requested_index_config
+from fixtures.deployment import STEPS, Deployment, requested_index_config
 from fixtures.devpi import DevpiServer, DevpiStartError, NothingLoaded, ScriptFailed
+from fixtures.devpi_versions import dialect
 from fixtures.export import export_import
 from fixtures.installs import install, kept_install
+from fixtures.migration import MIGRATED
 from fixtures.steps import StepFailed, installed_devpi_server
+from suites.upgrade.rehearsal import INDEXES, Before, UpgradeWay, deployment_before, lost_settings, refusal
 
 
 @pytest.fixture
@@ -67,8 +71,8 @@ def check(server, before: Before, asked, fake_artifactory, pip_client, way: Upgr
     way.token_kept = "ok" in str(status.json().get("result", {}).get("authstatus", ""))
 
 
-def upgrade_in_place(service: DevpiServer, version: str, way: UpgradeWay) -> bool:
-    """The deployment's upgrade.sh against the running `service`; False where devpi-server B refused the
+def upgrade_in_place(service: DevpiServer, version: str, way: UpgradeWay, deployment: Deployment) -> bool:
+    """`deployment`'s upgrade.sh against the running `service`; False where devpi-server B refused the
     old directory with its own message (way.evidence quotes it). Every other way upgrade.sh can end
     short of a running B breaks S4: it is the very step S4 checks."""
     __tracebackhide__ = True
@@ -76,7 +80,7 @@ def upgrade_in_place(service: DevpiServer, version: str, way: UpgradeWay) -> boo
     stopped = failed = start_error = None
     try:
         with progress.phase("install"):  # mostly pip fetching B from the package registry
-            service.upgrade(version)
+            service.upgrade(version, deployment=deployment)
     except ScriptFailed as exc:
         failed = exc
     except NothingLoaded as exc:
@@ -105,11 +109,13 @@ def upgrade_in_place(service: DevpiServer, version: str, way: UpgradeWay) -> boo
 @pytest.mark.promise("S4")
 @pytest.mark.finding("S4-upgrade-needs-export")
 def test_the_guides_upgrade_keeps_configuration_cached_files_and_logins(
-        upgrade_from, devpi_server_version, deployment, devpi_factory, pytestconfig, tmp_path_factory, fake_artifactory,
+        upgrade_from, devpi_server_version, deployment, make_devpi, pytestconfig, tmp_path_factory, fake_artifactory,
         packages, project_name, pip_client, figure, finding):
     a, b = upgrade_from, str(devpi_server_version)
+    # A's service as its user has it: a deployment migrated to devpi 7 upgrades a service the guide set up on 6.
+    before_deployment = deployment_before(deployment, a)
     env = tmp_path_factory.mktemp("upgraded-env") / "prefix"
-    install(deployment, a, env, tmp_path_factory.mktemp("install-home"))
+    install(before_deployment, a, env, tmp_path_factory.mktemp("install-home"))
     home = tmp_path_factory.mktemp("home")
     name = project_name("private")
     dist = packages.sdist(name, "1.0.0")
@@ -118,19 +124,20 @@ def test_the_guides_upgrade_keeps_configuration_cached_files_and_logins(
     ways = [UpgradeWay("in place", commands=[
         f"DEPLOY_DEVPI_SERVER_VERSION={b} {deployment.source / STEPS['upgrade'].script}  # launchctl bootout, "
         "the environment updated, launchctl bootstrap"])]
-    with devpi_factory.server(prefix=env, home=home, own_home=False) as service:
-        old_settings = service.settings
-        got = pip_client.download(name, index_url=service.index_url("root/local"))
-        assert got.ok, f"[S4] precondition: with devpi-server {a} pip could not download {name}\n{got}"
-        service.api.login("root", service.settings.root_password)
-        before = Before({index: service.api.index_config(index) for index in INDEXES}, got.file(name),
-                        service.api.session.headers["X-Devpi-Auth"])
-        asked = requested_index_config(deployment, ["configure"], old_settings, tmp_path_factory.mktemp("asked"))
-        if upgrade_in_place(service, b, ways[0]):
-            check(service, before, asked, fake_artifactory, pip_client, ways[0])
+    service = make_devpi(deployment=before_deployment, prefix=env, home=home, own_home=False)
+    old_settings = service.settings
+    got = pip_client.download(name, index_url=service.index_url("root/local"))
+    assert got.ok, f"[S4] precondition: with devpi-server {a} pip could not download {name}\n{got}"
+    service.api.login("root", service.settings.root_password)
+    before = Before({index: service.api.index_config(index) for index in INDEXES}, got.file(name),
+                    service.api.session.headers["X-Devpi-Auth"])
+    asked = requested_index_config(before_deployment, ["configure"], old_settings, tmp_path_factory.mktemp("asked"))
+    if upgrade_in_place(service, b, ways[0], deployment):
+        check(service, before, asked, fake_artifactory, pip_client, ways[0])
+    service.stop()  # the export below reads its server directory
 
     if ways[0].refused:
-        a_env = kept_install(deployment, a, pytestconfig, tmp_path_factory.mktemp("install-home"))
+        a_env = kept_install(before_deployment, a, pytestconfig, tmp_path_factory.mktemp("install-home"))
         for mirrored in (False, True):
             way = UpgradeWay("export/import" + (" with mirrored files" if mirrored else ""))
             ways.append(way)
@@ -138,8 +145,9 @@ def test_the_guides_upgrade_keeps_configuration_cached_files_and_logins(
             try:
                 way.commands = export_import(a_env, env, old_settings, dataclasses.replace(old_settings, home=new_home),
                                              tmp_path_factory.mktemp("dump") / "dump", mirrored=mirrored)
-                with devpi_factory.server(prefix=env, home=new_home, own_home=False, set_up=False) as new:
-                    check(new, before, asked, fake_artifactory, pip_client, way)
+                new = make_devpi(prefix=env, home=new_home, own_home=False, set_up=False)
+                check(new, before, asked, fake_artifactory, pip_client, way)
+                new.stop()
             except (StepFailed, RuntimeError) as exc:
                 way.evidence = str(exc)[-2000:]
 
@@ -161,7 +169,8 @@ def test_the_guides_upgrade_keeps_configuration_cached_files_and_logins(
     working = [w for w in ways if w.kept_everything]
     assert working, (f"[S4] upgrading the deployment from devpi-server {a} to {b} keeps nothing whole, in place or by "
                      f"export/import:\n{summary}")
+    migrated = f" (what {MIGRATED.name}/upgrade.sh runs)" if dialect(b).renamed else ""
     finding("S4-upgrade-needs-export",
             f"the guide's upgrade (upgrade.sh: bootout, update the environment, bootstrap) from devpi-server {a} to {b} does not keep "
             f"the server directory: devpi-server {b} refuses it ({ways[0].refused}); devpi's export/import does "
-            f"({working[0].way}). What a user must run instead:\n    " + "\n    ".join(working[0].commands) + f"\n{summary}")
+            f"({working[0].way}). What a user must run instead{migrated}:\n    " + "\n    ".join(working[0].commands) + f"\n{summary}")
