@@ -24,6 +24,7 @@ from fixtures import containers, hosts
 from fixtures.clients import PipClient
 from fixtures.devpi import DevpiServer
 from fixtures.effective import not_applicable, read_setting
+from fixtures.servers import DevpiFactory
 
 PYPI_HOST = "pypi.example.test"  # .test: reserved, never resolvable on the internet
 ARTIFACTORY_HOST = "artifactory.example.test"
@@ -78,18 +79,16 @@ class NamedWorld:
 
 
 @contextlib.contextmanager
-def named_world(request: pytest.FixtureRequest, **server: object) -> Iterator[NamedWorld]:
+def named_world(devpi_factory: DevpiFactory, pypi: FakeUpstream, artifactory: FakeUpstream, folder: Path,
+                **server: object) -> Iterator[NamedWorld]:
     """A devpi from the deployment (with DevpiFactory.server's `server` arguments) reaching the session's
-    fakes as http://PYPI_HOST:PORT/ and http://ARTIFACTORY_HOST:PORT/. From the factory, not make_devpi: the
-    module's `world` outlives one test."""
+    fakes as http://PYPI_HOST:PORT/ and http://ARTIFACTORY_HOST:PORT/, its private /etc/hosts in `folder`.
+    From the factory, not make_devpi: the module's `world` outlives one test."""
     reason = hosts.unavailable_reason()
     if reason:
         pytest.skip(f"containers skipped: devpi needs its own name resolution for PyPI's host name: {reason}")
-    pypi: FakeUpstream = request.getfixturevalue("fake_pypi")
-    artifactory: FakeUpstream = request.getfixturevalue("fake_artifactory")
-    names = hosts.PrivateNames(request.getfixturevalue("tmp_path_factory").mktemp("names"),
-                               {PYPI_HOST: "127.0.0.1", ARTIFACTORY_HOST: "127.0.0.1"})
-    with request.getfixturevalue("devpi_factory").server(
+    names = hosts.PrivateNames(folder, {PYPI_HOST: "127.0.0.1", ARTIFACTORY_HOST: "127.0.0.1"})
+    with devpi_factory.server(
             launcher=names.launcher,
             pypi_url=f"http://{PYPI_HOST}:{pypi.port}/simple/",
             artifactory_url=f"http://{ARTIFACTORY_HOST}:{artifactory.port}{ARTIFACTORY_PREFIX}/simple/",
