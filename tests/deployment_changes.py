@@ -418,7 +418,7 @@ SOUND_CHANGES = [
     # devpi's output in a file the plist names (D3's advice): the restart loop stays devpi's, its reason is in
     # that file, and every scenario reading devpi's log reads it there.
     SoundChange("advice: the plist's StandardOutPath and StandardErrorPath (D3)", (SERVER_LOG_ADVICE,),
-                (D3_LOOP, C3_PIP_SEARCH)),
+                (D3_LOOP, C3_PIP_SEARCH), args=DURABILITY_NIGHTLY),
     # devpi-web installed with devpi-server: a browser at the service's URL gets devpi's web page (S5), and devpi answers
     # `pip search` through pip.conf's [search] index (C3), though pip then stops on the version '' devpi-web gives a
     # project devpi has not fetched yet: a finding of its own (C3-pip-search-uncached-version), found by this run.

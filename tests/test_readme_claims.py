@@ -22,8 +22,8 @@ import fixtures
 import fixtures.pages
 import fixtures.report
 import fixtures.servers
-from fake_upstreams import FakeUpstream, Mode, RequestLog
-from fake_upstreams.behaviours import etag
+from fake_upstreams import FakeUpstream, RequestLog
+from fake_upstreams.behaviours import content_type, etag, pep691, refuse
 from fixtures.api import DevpiApi
 from fixtures.clients import PipClient, UvClient
 from fixtures.deployment import Deployment, Settings
@@ -99,7 +99,8 @@ def make_devpi_keywords() -> set[str]:
 KIT = {
     "fake_pypi": FakeUpstream, "fake_artifactory": FakeUpstream, "packages": PackageFactory, "devpi": DevpiServer,
     "server": DevpiServer, "fresh_local": IndexClone, "pip_client": PipClient, "uv_client": UvClient,
-    "deployment": Deployment, "finding": Findings, "Mode": Mode, "Finding": Finding, "etag": etag,
+    "deployment": Deployment, "finding": Findings, "Finding": Finding, "etag": etag, "refuse": refuse,
+    "pep691": pep691, "content_type": content_type,
     "precondition": precondition, "fixtures": fixtures, "fake_upstreams": fake_upstreams, "page_links": fixtures.pages.page_links,
     "figure": fixtures.report.figure._get_wrapped_function()(lambda *_: None),
     "watch": fixtures.report.watch._get_wrapped_function()(None),

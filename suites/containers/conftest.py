@@ -3,11 +3,14 @@ and a devpi whose upstreams have names both sides resolve (container_world.py)."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 
 import pytest
 
+from fake_upstreams import FakeUpstream
 from fixtures import apt, containers, netns
+from fixtures.servers import DevpiFactory
 from suites.containers.container_world import NamedWorld, named_world
 
 
@@ -39,8 +42,17 @@ def routed() -> Iterator[tuple[containers.Network, netns.NetNamespace]]:
         yield containers.routed_network(ns.path, ns.host_address), ns
 
 
+@pytest.fixture(scope="session")
+def named_worlds(devpi_factory: DevpiFactory, fake_pypi: FakeUpstream, fake_artifactory: FakeUpstream,
+                 tmp_path_factory: pytest.TempPathFactory) -> Callable[..., AbstractContextManager[NamedWorld]]:
+    """named_worlds(**server): `with` it, a devpi of the deployment whose upstreams are reached by name
+    (container_world.named_world; `server`: DevpiFactory.server's keyword arguments, e.g. extra_steps)."""
+    return lambda **server: named_world(devpi_factory, fake_pypi, fake_artifactory, tmp_path_factory.mktemp("names"), **server)
+
+
 @pytest.fixture(scope="module")
-def world(request: pytest.FixtureRequest, container_engine: containers.Engine) -> Iterator[NamedWorld]:
+def world(named_worlds: Callable[..., AbstractContextManager[NamedWorld]],
+          container_engine: containers.Engine) -> Iterator[NamedWorld]:
     """The deployment as the guide sets it up, its upstreams reached by name."""
-    with named_world(request) as made:
+    with named_worlds() as made:
         yield made

@@ -27,10 +27,11 @@ import re
 
 import pytest
 
+from fake_upstreams.behaviours import unresolvable
 from fixtures import containers
 from fixtures.catalogue import PRIVATE_PROJECT, PRIVATE_VERSION, PUBLIC_PROJECT
 from fixtures.clients import Resolution
-from suites.containers.container_world import PYPI_HOST, named_world, not_applicable_without_pass_through, pypi_passes_through
+from suites.containers.container_world import PYPI_HOST, not_applicable_without_pass_through, pypi_passes_through
 
 # The container engine (a session fixture) and this module's world start once, in one worker (fixtures/sharing.py).
 pytestmark = pytest.mark.xdist_group("containers")
@@ -88,7 +89,7 @@ def test_pip_in_a_container_gets_the_hosts_files_on_and_off_the_vpn(world, conta
                              f"container's download of {numpy} again\n{world.pypi.log.render(since=pypi_mark)}\n{on_vpn}")
 
     intranet_mark = world.artifactory.log.mark()
-    with world.off_the_vpn():
+    with world.artifactory.misbehave(unresolvable()):
         off_vpn = containers.guide_download(container_engine, lima, world.port, tmp_path / "off-vpn",
                                             hosts=world.container_hosts(lima))
     assert not world.artifactory.log.matching(r".*", since=intranet_mark), (
@@ -106,7 +107,7 @@ def test_pip_in_a_container_gets_the_hosts_files_on_and_off_the_vpn(world, conta
 @pytest.mark.reads_setting("mirror_use_external_urls")
 @pytest.mark.promise("C1")
 @pytest.mark.finding("C1-container-needs-pypi")
-def test_a_container_that_cannot_reach_pypi_gets_no_public_package(request, world, container_engine, lima, tmp_path,
+def test_a_container_that_cannot_reach_pypi_gets_no_public_package(named_worlds, world, container_engine, lima, tmp_path,
                                                                   figure, finding):
     """root/pypi with mirror_use_external_urls=True answers a PyPI file with a redirect to PyPI's own URL.
     A container that reaches devpi but not PyPI (a VM without the host's internet, a proxy only the host
@@ -129,7 +130,7 @@ def test_a_container_that_cannot_reach_pypi_gets_no_public_package(request, worl
            f"C1: a container that reaches devpi but not PyPI gets private-package and then, after {cut.seconds:.0f} s of "
            f"retries, for numpy: {said}")
 
-    with named_world(request, extra_steps=("cache_pypi",)) as caching:
+    with named_worlds(extra_steps=("cache_pypi",)) as caching:
         advised = containers.guide_download(container_engine, lima, caching.port, tmp_path / "advice",
                                             hosts=caching.container_hosts(lima, pypi=False))
     assert advised.ok, (f"[C1] with the guide's cache note (root/pypi mirror_use_external_urls=False) a container that "

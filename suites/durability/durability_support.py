@@ -141,7 +141,7 @@ def devpi_server_process(server: DevpiServer) -> psutil.Process:
 
 
 def spawns(server: DevpiServer) -> int:
-    return sum(1 for e in server.history() if e["event"] == "spawned")
+    return len(server.events("spawned"))
 
 
 def kill_devpi_server(server: DevpiServer) -> int:
