@@ -1,30 +1,28 @@
 """Fake PyPI and fake Artifactory: real HTTP servers built on pypiserver.
 
-Each records every request it sees and can be switched at any moment between being
-online and each way an upstream can be gone (see `Mode`).
+Each records every request it sees, and misbehaves in every way an upstream can through one door,
+`misbehave(behaviour, path=..., project=...)` (fake_upstreams/behaviours.py).
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import re
 import shutil
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
 from packaging.utils import canonicalize_name
 
 from fake_upstreams.app import artifactory_links, mounted, pypiserver_app
-from fake_upstreams.behaviours import Behaviour, Behaviours, misbehaving
-from fake_upstreams.faults import Mode, faulty
+from fake_upstreams.behaviours import Behaviour, Misbehaviour, Misbehaviours, Route, misbehaving
 from fake_upstreams.metadata import pep592_metadata
 from fake_upstreams.recorder import RequestLog, SeenRequest, recording
 from fake_upstreams.server import ServerSocket
 
-__all__ = ["Behaviour", "FakeUpstream", "Mode", "RequestLog", "SeenRequest", "fake_artifactory", "fake_pypi"]
+__all__ = ["Behaviour", "FakeUpstream", "Misbehaviour", "RequestLog", "Route", "SeenRequest", "fake_artifactory",
+           "fake_pypi"]
 
 ARTIFACTORY_PREFIX = "/artifactory/api/pypi/python-local"
 
@@ -41,8 +39,10 @@ class FakeUpstream:
         self.root = root
         self.prefix = prefix
         self.log = RequestLog(name)
-        self._mode = Mode.ONLINE
-        self._mode_lock = threading.Lock()
+        self.routes: list[Route] = []  # how clients reach it besides its address (fixtures/upstreams.py)
+        self._misbehaviours = Misbehaviours()
+        self._lock = threading.Lock()
+        self._serving = False
         root.mkdir(parents=True, exist_ok=True)
         self.yanked: dict[str, str] = {}  # filename -> PEP 592 reason, served as data-yanked
         app = pep592_metadata(pypiserver_app(root), root, self.yanked)
@@ -50,21 +50,24 @@ class FakeUpstream:
             app = artifactory_links(app)
         if prefix:
             app = mounted(app, prefix)
-        self.behaviours = Behaviours()
-        # Inside the recorder, so a changed answer is logged with the status it went out with.
-        app = misbehaving(faulty(app, self.mode), self.behaviours, root)
-        self.socket = ServerSocket(recording(app, self.log), self.log, self.mode, host)
-        self.socket.released.set()
+        # The upstream's own answers are changed inside the recorder, so each is logged with the status it went
+        # out with; a proxy in front of it (in_front) answers outside, where the upstream never sees the request.
+        app = misbehaving(app, lambda path: self._misbehaviours.answering(path, in_front=False), root)
+        app = misbehaving(recording(app, self.log), lambda path: self._misbehaviours.answering(path, in_front=True), root)
+        self.socket = ServerSocket(app, self.log, self._misbehaviours.hanging, host)
 
     # -- lifecycle ----------------------------------------------------------------
     def start(self) -> FakeUpstream:
-        self.socket.open()
+        with self._lock:
+            self._serving = True
+            self._connect()
         return self
 
     def stop(self) -> None:
-        self.behaviours.clear()
-        self.socket.released.set()  # let hanging handlers go, so their threads end
-        self.socket.close()
+        self.back_to_normal()  # hanging and stalled answers let go, so their threads end
+        with self._lock:
+            self._serving = False
+            self.socket.close()
 
     def __enter__(self) -> FakeUpstream:
         return self.start()
@@ -86,7 +89,8 @@ class FakeUpstream:
         return f"{self.url}simple/"
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.name} {self.simple_url} mode={self._mode.value}>"
+        misbehaving = "; ".join(str(m) for m in self._misbehaviours) or "none"
+        return f"<{type(self).__name__} {self.name} {self.simple_url} misbehaving: {misbehaving}>"
 
     # -- contents ---------------------------------------------------------------------
     def publish(self, *dists: Publishable) -> None:
@@ -109,63 +113,51 @@ class FakeUpstream:
         for path in self.root.iterdir():
             path.unlink()
 
-    # -- faults -------------------------------------------------------------------------
-    def mode(self) -> Mode:
-        return self._mode
+    # -- misbehaving (fake_upstreams/behaviours.py) --------------------------------------------------------------
+    def misbehave(self, behaviour: Behaviour, *, path: str | None = None, project: str | None = None) -> Misbehaviour:
+        """From now on answer the requests whose path matches the regular expression `path` (searched in the full
+        path, prefix and query included) and/or that concern `project` (its simple page and its files) as
+        `behaviour` says; the rest as usual. Ends with the `with` block of what it returns, at its `end()`, or
+        when the test ends. A behaviour of the connection (refuse, unresolvable, link_down) is the whole upstream's."""
+        if behaviour.connection in ("refuse", "name", "link") and (path is not None or project is not None):
+            raise ValueError(f"{behaviour} acts on the whole upstream: no path or project")
+        if behaviour.connection in ("name", "link") and not any(r.way == behaviour.connection for r in self.routes):
+            raise ValueError(f"{behaviour}: {self.name} has no {behaviour.connection!r} route (fixtures/upstreams.py "
+                             "makes upstreams reached by a host name or over a link)")
+        found = Misbehaviour(behaviour, re.compile(path) if path is not None else None,
+                             canonicalize_name(project) if project is not None else None, self._ended)
+        with self._lock:
+            self._misbehaviours.add(found)
+            self._connect()
+        return found
 
-    def set_mode(self, mode: Mode) -> None:
-        with self._mode_lock:
-            if mode is Mode.HANG:
-                self.socket.released.clear()
-            else:
-                self.socket.released.set()
-            if mode is Mode.REFUSE:
+    @property
+    def misbehaviours(self) -> tuple[Misbehaviour, ...]:
+        """In force now, oldest first."""
+        return tuple(self._misbehaviours)
+
+    def back_to_normal(self, *, since: float = 0.0) -> None:
+        """End every misbehaviour begun at or after `since` (a `time.monotonic()`; all of them by default): how
+        the harness hands each test the session's upstreams."""
+        for found in self._misbehaviours:
+            if found.began >= since:
+                found.end()
+
+    def _ended(self, found: Misbehaviour) -> None:
+        with self._lock:
+            self._misbehaviours.remove(found)
+            self._connect()
+
+    def _connect(self) -> None:
+        """The socket and the routes as the connection behaviours in force say (under the lock)."""
+        cut = self._misbehaviours.cut()
+        if self._serving:
+            if "refuse" in cut:
                 self.socket.close()
             else:
                 self.socket.open()
-            self._mode = mode
-
-    # -- misbehaviours (fake_upstreams/behaviours.py) ----------------------------------------
-    def misbehave(self, behaviour: Behaviour, *, path: str | None = None, project: str | None = None) -> Behaviour:
-        """Answer the requests whose path matches the regular expression `path` (searched in the full path,
-        prefix and query included) and/or that concern `project` (its simple page and its files) as
-        `behaviour` says, until `unmisbehave(behaviour)` or `reset_behaviours()` (after every test).
-        Requests that match neither are served as usual; the newest matching behaviour wins."""
-        behaviour.path = re.compile(path) if path is not None else None
-        behaviour.project = canonicalize_name(project) if project is not None else None
-        return self.behaviours.add(behaviour)
-
-    def unmisbehave(self, behaviour: Behaviour) -> None:
-        self.behaviours.remove(behaviour)
-
-    @contextlib.contextmanager
-    def misbehaving(self, *behaviours: Behaviour, path: str | None = None,
-                    project: str | None = None) -> Iterator[FakeUpstream]:
-        """`misbehave` inside the block only (several behaviours: the last one listed wins where they overlap)."""
-        added = [self.misbehave(b, path=path, project=project) for b in behaviours]
-        try:
-            yield self
-        finally:
-            for behaviour in added:
-                self.unmisbehave(behaviour)
-
-    def reset_behaviours(self) -> None:
-        """Every misbehaviour gone, stalled answers let go."""
-        self.behaviours.clear()
-
-    def back_to_normal(self) -> None:
-        """Online, and no misbehaviour: how every test finds the session's upstreams."""
-        self.set_mode(Mode.ONLINE)
-        self.reset_behaviours()
-
-    @contextlib.contextmanager
-    def fault(self, mode: Mode) -> Iterator[FakeUpstream]:
-        """Be gone in `mode` inside the block, online again after it."""
-        self.set_mode(mode)
-        try:
-            yield self
-        finally:
-            self.set_mode(Mode.ONLINE)
+        for route in self.routes:
+            route.set_down(route.way in cut)
 
 
 def fake_pypi(root: Path, *, host: str = "127.0.0.1") -> FakeUpstream:

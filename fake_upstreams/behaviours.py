@@ -1,20 +1,26 @@
-"""Ways a fake upstream misbehaves for one test: per path or per project, reset after the test.
+"""Every way a fake upstream misbehaves, reached through one door: `upstream.misbehave(behaviour, path=..., project=...)`.
 
-A `Behaviour` changes the answer to the requests it matches; everything else is served as usual.
-They sit inside the request recorder, so every changed answer is in the upstream's request log
-with the status it really went out with. Build them with the functions below and install them
-with `FakeUpstream.misbehaving(...)` (a context manager) or `FakeUpstream.misbehave(...)` (until
-`reset_behaviours()`, which the per-test fixture calls after every test):
+A `Behaviour` is a value built by the functions below; `a + b` is one behaviour that applies `a`, then `b` to what
+`a` answered. `misbehave` installs it on the requests whose path matches `path` (a regular expression, searched in
+the full path) and/or that concern `project`, and returns the `Misbehaviour`: a context manager that ends it at
+the end of its block, or, left alone, it lasts until the test ends (the harness puts every upstream back to
+normal after each test). Where several match a request, the newest wins.
 
-    with fake_artifactory.misbehaving(stall(before_body=30), project=name): ...
-    fake_pypi.misbehave(last_serial(None), path=r"/simple/")   # drop X-PYPI-LAST-SERIAL
+    with fake_artifactory.misbehave(refuse()): ...                            # the intranet gone
+    fake_pypi.misbehave(last_serial(None), path=r"/simple/")                  # drop X-PYPI-LAST-SERIAL
+    fake_pypi.misbehave(pep691(always=True) + content_type("text/plain"), project=name)
 
-Answers: `answer`, `headers`, `last_serial`, `etag`, `root_list`, `link_style`, `pep691`,
-`content_type`. Bytes: `stall`, `truncate`, `reset`, `trickle`.
+The connection itself: `refuse`, `hang`, and for an upstream reached by a host name or over a link of its own
+(`Route`, fixtures/upstreams.py) `unresolvable` and `link_down`. Answers: `error_5xx`, `wrong_hash`, `answer`,
+`headers`, `last_serial`, `etag`, `root_list`, `link_style`, `pep691`, `content_type`. Bytes: `stall`,
+`truncate`, `reset`, `trickle`. Answers are changed inside the upstream's request recorder, so each one is in
+its log with the status it went out with; a behaviour made with `in_front=True` is a proxy in front of the
+upstream instead, and what it answers itself never reaches the upstream's log.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import json
@@ -22,45 +28,93 @@ import re
 import socket
 import struct
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 from packaging.utils import canonicalize_name
 
-from fake_upstreams.wsgi import WSGIApp, buffered
+from fake_upstreams.wsgi import WSGIApp, buffered, with_changed_body
 
-# How a behaviour reaches what it needs beyond the request (the upstream's files, its URL, a way
-# to reset the TCP connection): keys of the WSGI environ, set by the middleware and the server.
+# How a behaviour reaches what it needs beyond the request (the upstream's files, the moment its misbehaviour
+# ends, a way to reset the TCP connection): keys of the WSGI environ, set by the middleware and the server.
 ROOT_KEY = "fake_upstreams.root"
+RELEASED_KEY = "fake_upstreams.released"
 RESET_KEY = "fake_upstreams.reset_connection"
 
 Answer = tuple[str, list[tuple[str, str]], bytes]  # status line, headers, body
-Change = Callable[[dict[str, Any], Answer], Answer | Iterable[Any]]
+Change = Callable[[dict[str, Any], Answer], "Answer | Stream"]
+Serve = Callable[[WSGIApp, dict[str, Any], Callable[..., Any]], Iterable[bytes]]  # a WSGI step: the app it wraps first
 
-
-@dataclass
+@dataclass(frozen=True)
 class Behaviour:
-    """`change(environ, (status, headers, body))` returns a new answer, or a `Stream` for byte-level faults.
-    `needs_app=False`: the upstream is not asked at all (e.g. a fixed answer)."""
+    """`serve(app, environ, start_response)` answers a request, asking `app` (the upstream) or not; a
+    behaviour with a `connection` acts on the connection instead (nothing composes with it)."""
 
     name: str
-    change: Change
-    needs_app: bool = True
-    path: re.Pattern[str] | None = None
-    project: str | None = None
-    released: threading.Event = field(default_factory=threading.Event)
+    serve: Serve | None = None
+    connection: str = ""
+    in_front: bool = False
+    chain: tuple[Behaviour, ...] = ()  # the behaviours `a + b + ...` is made of
+
+    @property
+    def parts(self) -> tuple[Behaviour, ...]:
+        return self.chain or (self,)
+
+    def __add__(self, other: Behaviour) -> Behaviour:
+        for part in (self, other):
+            if part.connection:
+                raise ValueError(f"{self} + {other}: {part} acts on the connection; no answer composes with it")
+        if self.in_front != other.in_front:
+            raise ValueError(f"{self} + {other}: a proxy in front of the upstream (in_front) and the upstream's own "
+                             "answer do not compose")
+        parts = self.parts + other.parts
+        return Behaviour(" + ".join(p.name for p in parts), functools.partial(_chained, parts), in_front=self.in_front,
+                         chain=parts)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _chained(parts: tuple[Behaviour, ...], app: WSGIApp, environ: dict[str, Any],
+             start_response: Callable[..., Any]) -> Iterable[bytes]:
+    for part in parts:
+        assert part.serve is not None
+        app = functools.partial(part.serve, app)
+    return app(environ, start_response)
+
+
+@dataclass(eq=False)
+class Misbehaviour:
+    """A behaviour installed on an upstream (`FakeUpstream.misbehave`): a context manager that ends it."""
+
+    behaviour: Behaviour
+    path: re.Pattern[str] | None
+    project: str | None
+    ended: Callable[[Misbehaviour], None]
+    began: float = field(default_factory=time.monotonic)
+    released: threading.Event = field(default_factory=threading.Event)  # set at its end: stalls and hangs let go
 
     def matches(self, path: str) -> bool:
         if self.path is not None and not self.path.search(path):
             return False
         return self.project is None or self.project in projects_of_path(path)
 
+    def end(self) -> None:
+        self.released.set()
+        self.ended(self)
+
+    def __enter__(self) -> Misbehaviour:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.end()
+
     def __str__(self) -> str:
         where = [f"path~{self.path.pattern!r}" if self.path else "", f"project={self.project}" if self.project else ""]
-        return f"{self.name} ({', '.join(w for w in where if w) or 'every request'})"
+        return f"{self.behaviour} ({', '.join(w for w in where if w) or 'every request'})"
 
 
 def projects_of_path(path: str) -> set[str]:
@@ -88,52 +142,61 @@ class Stream:
 # -- the middleware ----------------------------------------------------------------------------------
 
 
-class Behaviours:
-    """The behaviours of one upstream, thread-safe; the newest matching one wins."""
+class Misbehaviours:
+    """The misbehaviours installed on one upstream, thread-safe; the newest matching one wins."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._active: list[Behaviour] = []
+        self._active: list[Misbehaviour] = []
 
-    def add(self, behaviour: Behaviour) -> Behaviour:
+    def add(self, misbehaviour: Misbehaviour) -> None:
         with self._lock:
-            self._active.append(behaviour)
-        return behaviour
+            self._active.append(misbehaviour)
 
-    def remove(self, behaviour: Behaviour) -> None:
-        behaviour.released.set()  # a stalled answer lets go
+    def remove(self, misbehaviour: Misbehaviour) -> None:
         with self._lock:
-            if behaviour in self._active:
-                self._active.remove(behaviour)
+            if misbehaviour in self._active:
+                self._active.remove(misbehaviour)
 
-    def clear(self) -> None:
-        with self._lock:
-            active, self._active = self._active, []
-        for behaviour in active:
-            behaviour.released.set()
-
-    def matching(self, path: str) -> Behaviour | None:
-        with self._lock:
-            return next((b for b in reversed(self._active) if b.matches(path)), None)
-
-    def __iter__(self) -> Iterator[Behaviour]:
+    def __iter__(self) -> Iterator[Misbehaviour]:
         with self._lock:
             return iter(list(self._active))
 
+    def _newest(self, path: str, wanted: Callable[[Behaviour], bool]) -> Misbehaviour | None:
+        return next((m for m in reversed(list(self)) if wanted(m.behaviour) and m.matches(path)), None)
 
-def misbehaving(app: WSGIApp, behaviours: Behaviours, root: Path) -> WSGIApp:
+    def answering(self, path: str, *, in_front: bool) -> Misbehaviour | None:
+        return self._newest(path, lambda b: not b.connection and b.in_front == in_front)
+
+    def hanging(self, path: str) -> threading.Event | None:
+        """What a request for `path` waits for before it is dropped unanswered (None: it is not held)."""
+        found = self._newest(path, lambda b: b.connection == "hang")
+        return found.released if found else None
+
+    def cut(self) -> set[str]:
+        """The connection behaviours in force (refuse, name, link): they act on the whole upstream."""
+        return {m.behaviour.connection for m in self if m.behaviour.connection}
+
+
+def misbehaving(app: WSGIApp, answering: Callable[[str], Misbehaviour | None], root: Any) -> WSGIApp:
     def middleware(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
         if environ.get("QUERY_STRING"):
             path += "?" + environ["QUERY_STRING"]
-        behaviour = behaviours.matching(path)
-        if behaviour is None:
+        found = answering(path)
+        if found is None:
             return app(environ, start_response)
-        environ = {**environ, ROOT_KEY: root}
-        answer: Answer = ("200 OK", [], b"")
-        if behaviour.needs_app:
-            answer = buffered(app, environ)
-        changed = behaviour.change(environ, answer)
+        assert found.behaviour.serve is not None
+        return found.behaviour.serve(app, {**environ, ROOT_KEY: root, RELEASED_KEY: found.released}, start_response)
+
+    return middleware
+
+
+def changing(name: str, change: Change, *, needs_app: bool = True) -> Behaviour:
+    """A behaviour that changes the upstream's whole answer (`needs_app=False`: the upstream is not asked)."""
+
+    def serve(app: WSGIApp, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        changed = change(environ, buffered(app, environ) if needs_app else ("200 OK", [], b""))
         if isinstance(changed, Stream):
             start_response(changed.status, changed.headers)
             return changed.chunks()
@@ -142,7 +205,7 @@ def misbehaving(app: WSGIApp, behaviours: Behaviours, root: Path) -> WSGIApp:
         start_response(status, [*headers, ("Content-Length", str(len(body)))])
         return [body]
 
-    return middleware
+    return Behaviour(name, serve)
 
 
 def _set(headers: Sequence[tuple[str, str]], name: str, value: str | None) -> list[tuple[str, str]]:
@@ -158,14 +221,82 @@ def _request_url(environ: dict[str, Any]) -> str:
     return _base_url(environ) + environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
 
 
+# -- the connection ------------------------------------------------------------------------------------
+
+
+def refuse() -> Behaviour:
+    """The port is closed: connection refused (the whole upstream; no path or project)."""
+    return Behaviour("refuse connections", connection="refuse")
+
+
+def hang() -> Behaviour:
+    """Accept the connection and read the request, then never answer (until the misbehaviour ends)."""
+    return Behaviour("accept and never answer", connection="hang")
+
+
+def unresolvable() -> Behaviour:
+    """The host name a client reaches the upstream by no longer resolves (an upstream with a "name" `Route`)."""
+    return Behaviour("host name no longer resolves", connection="name")
+
+
+def link_down() -> Behaviour:
+    """The link to the upstream goes dark, packets dropped: a black hole (an upstream with a "link" `Route`)."""
+    return Behaviour("link down", connection="link")
+
+
+@dataclass(eq=False)
+class Route:
+    """A way clients reach an upstream that a test can take away: by a host name ("name"), over a link of its
+    own ("link"). `take_down`/`bring_up` act on it; the upstream calls them when `unresolvable()` or
+    `link_down()` begins and ends."""
+
+    way: str
+    means: str  # what a person on call reads once it is down
+    take_down: Callable[[], None]
+    bring_up: Callable[[], None]
+    down: bool = False
+
+    def set_down(self, down: bool) -> None:
+        if down != self.down:
+            (self.take_down if down else self.bring_up)()
+            self.down = down
+
+
 # -- answers ---------------------------------------------------------------------------------------------
+
+
+def error_5xx(status: int = 503) -> Behaviour:
+    """A captive portal or a broken proxy: every answer an error."""
+    return answer(status, headers=[("Content-Type", "text/plain")],
+                  body=f"{status} {_REASONS.get(status, 'Error')} (fake upstream fault)\n")
+
+
+def corrupt(body: bytes) -> bytes:
+    """Same length, different bytes: only a hash check can tell."""
+    return bytes(b ^ 0xFF for b in body[:64]) + body[64:]
+
+
+def is_release_file(path: str) -> bool:
+    """File routes (…/packages/<file>, Artifactory's …/packages/packages/…/<file>), not simple pages."""
+    return "/packages/" in path and "/simple/" not in path
+
+
+def _corrupt_release_files(app: WSGIApp, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    if is_release_file(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")):
+        return with_changed_body(app, environ, start_response, corrupt)
+    return app(environ, start_response)
+
+
+def wrong_hash() -> Behaviour:
+    """Release files whose bytes differ from the sha256 the pages advertise (pages unchanged)."""
+    return Behaviour("wrong hash", _corrupt_release_files)
 
 
 def answer(status: int | str = 200, *, headers: Sequence[tuple[str, str]] = (), body: bytes | str = b"") -> Behaviour:
     """Answer with exactly this status, headers and body; the upstream's own files are not read."""
     status_line = status if isinstance(status, str) else f"{status} {_REASONS.get(status, 'Fake')}"
     data = body.encode() if isinstance(body, str) else body
-    return Behaviour(f"answer {status_line}", lambda _environ, _answer: (status_line, list(headers), data), needs_app=False)
+    return changing(f"answer {status_line}", lambda _environ, _answer: (status_line, list(headers), data), needs_app=False)
 
 
 _REASONS = {200: "OK", 301: "Moved Permanently", 302: "Found", 304: "Not Modified", 401: "Unauthorized", 403: "Forbidden",
@@ -182,7 +313,7 @@ def headers(**changes: str | None) -> Behaviour:
             hdrs = _set(hdrs, key.replace("_", "-"), value)
         return status, hdrs, body
 
-    return Behaviour(f"headers {changes}", change)
+    return changing(f"headers {changes}", change)
 
 
 def last_serial(value: int | str | None) -> Behaviour:
@@ -202,7 +333,7 @@ def etag(value: str | None = None) -> Behaviour:
             return "304 Not Modified", [("ETag", tag)], b""
         return status, _set(hdrs, "ETag", tag), body
 
-    return Behaviour(f"etag {value or '(of the body)'}", change)
+    return changing(f"etag {value or '(of the body)'}", change)
 
 
 _HREF = re.compile(rb'href="([^"]*)"')
@@ -225,7 +356,7 @@ def root_list(style: str) -> Behaviour:
             status, hdrs, body = ans
             base = _request_url(environ)
             return status, hdrs, _rewrite_hrefs(body, lambda href: urljoin(base, href))
-        return Behaviour("root list with absolute links", change)
+        return changing("root list with absolute links", change)
     raise ValueError(f"root_list style {style!r}: one of '404', 'empty', 'absolute'")
 
 
@@ -250,7 +381,7 @@ def link_style(style: str) -> Behaviour:
 
         return status, hdrs, _rewrite_hrefs(body, rewrite)
 
-    return Behaviour(f"{style} file links", change)
+    return changing(f"{style} file links", change)
 
 
 PEP691 = "application/vnd.pypi.simple.v1+json"
@@ -278,37 +409,33 @@ def pep691(*, always: bool = False) -> Behaviour:
         data = json.dumps({"meta": {"api-version": "1.0"}, "name": canonicalize_name(name), "files": files}).encode()
         return status, _set(hdrs, "Content-Type", PEP691), data
 
-    return Behaviour("PEP 691 JSON pages" + (" whatever the Accept" if always else ""), change)
+    return changing("PEP 691 JSON pages" + (" whatever the Accept" if always else ""), change)
 
 
 def content_type(value: str) -> Behaviour:
     """The usual body under another Content-Type (e.g. "application/octet-stream" for an HTML page)."""
-    return Behaviour(f"content type {value}", lambda _e, ans: (ans[0], _set(ans[1], "Content-Type", value), ans[2]))
+    return changing(f"content type {value}", lambda _e, ans: (ans[0], _set(ans[1], "Content-Type", value), ans[2]))
 
 
 # -- bytes over time ----------------------------------------------------------------------------------------------
 
 
-def _streamed(name: str, send: Callable[[Behaviour, dict[str, Any], bytes], Iterator[bytes]]) -> Behaviour:
-    holder: list[Behaviour] = []
-
+def _streamed(name: str, send: Callable[[threading.Event, dict[str, Any], bytes], Iterator[bytes]]) -> Behaviour:
     def change(environ: dict[str, Any], ans: Answer) -> Stream:
         status, hdrs, body = ans
         hdrs = [*_set(hdrs, "Content-Length", None), ("Content-Length", str(len(body)))]  # the full length, always
-        return Stream(status, hdrs, lambda: send(holder[0], environ, body))
+        return Stream(status, hdrs, lambda: send(environ[RELEASED_KEY], environ, body))
 
-    behaviour = Behaviour(name, change)
-    holder.append(behaviour)
-    return behaviour
+    return changing(name, change)
 
 
 def stall(seconds: float = 3600, *, after: int = 0) -> Behaviour:
     """Send status and headers and the first `after` bytes, then nothing for `seconds` (or until the test ends),
     then the rest: `stall(30)` stalls before the body, `stall(30, after=100)` in its middle."""
 
-    def send(behaviour: Behaviour, _environ: dict[str, Any], body: bytes) -> Iterator[bytes]:
+    def send(released: threading.Event, _environ: dict[str, Any], body: bytes) -> Iterator[bytes]:
         yield body[:after]  # an empty first chunk still makes the server send the headers
-        behaviour.released.wait(seconds)
+        released.wait(seconds)
         yield body[after:]
 
     return _streamed(f"stall {seconds} s after {after} bytes", send)
@@ -317,7 +444,7 @@ def stall(seconds: float = 3600, *, after: int = 0) -> Behaviour:
 def truncate(keep: int | float = 0.5) -> Behaviour:
     """Send `keep` bytes (or that fraction of the body) under the full Content-Length, then close the connection."""
 
-    def send(_behaviour: Behaviour, _environ: dict[str, Any], body: bytes) -> Iterator[bytes]:
+    def send(_released: threading.Event, _environ: dict[str, Any], body: bytes) -> Iterator[bytes]:
         yield body[: keep if isinstance(keep, int) else int(len(body) * keep)]
 
     return _streamed(f"truncate to {keep}", send)
@@ -326,7 +453,7 @@ def truncate(keep: int | float = 0.5) -> Behaviour:
 def reset(after: int = 0) -> Behaviour:
     """Send `after` bytes of the body, then reset the connection (TCP RST) instead of sending the rest."""
 
-    def send(_behaviour: Behaviour, environ: dict[str, Any], body: bytes) -> Iterator[bytes]:
+    def send(_released: threading.Event, environ: dict[str, Any], body: bytes) -> Iterator[bytes]:
         yield body[:after]
         environ[RESET_KEY]()
 
@@ -336,10 +463,10 @@ def reset(after: int = 0) -> Behaviour:
 def trickle(chunk: int = 16, delay: float = 0.1) -> Behaviour:
     """Send the body `chunk` bytes at a time, `delay` seconds apart (ended early when the test ends)."""
 
-    def send(behaviour: Behaviour, _environ: dict[str, Any], body: bytes) -> Iterator[bytes]:
+    def send(released: threading.Event, _environ: dict[str, Any], body: bytes) -> Iterator[bytes]:
         for start in range(0, len(body), chunk):
-            if start and not behaviour.released.is_set():
-                behaviour.released.wait(delay)
+            if start and not released.is_set():
+                released.wait(delay)
             yield body[start : start + chunk]
 
     return _streamed(f"trickle {chunk} bytes every {delay} s", send)

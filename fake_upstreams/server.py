@@ -12,7 +12,6 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 from fake_upstreams.behaviours import RESET_KEY, abort_connection
-from fake_upstreams.faults import Mode
 from fake_upstreams.recorder import RequestLog
 from fake_upstreams.wsgi import WSGIApp
 
@@ -39,16 +38,17 @@ class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
 class _Handler(WSGIRequestHandler):
     server: _ThreadingWSGIServer
 
-    def handle(self) -> None:
+    def parse_request(self) -> bool:
+        if not super().parse_request():
+            return False
         owner = self.server.owner
-        if owner.mode() is not Mode.HANG:
-            super().handle()
-            return
-        # Read the request so the log can say what hung, then say nothing until released.
-        self.raw_requestline = self.rfile.readline(65537)
-        if self.parse_request():
-            owner.log.add(self.command, self.path, None)
-        owner.released.wait()
+        held = owner.hanging(self.path)
+        if held is None:
+            return True
+        # The request is read, so the log can say what hung; then nothing is said until it is let go.
+        owner.log.add(self.command, self.path, None)
+        held.wait()
+        return False
 
     def get_environ(self) -> dict[str, Any]:
         environ = super().get_environ()
@@ -60,15 +60,16 @@ class _Handler(WSGIRequestHandler):
 
 
 class ServerSocket:
-    """Serves `app` on host:port; `close()` makes the port refuse, `open()` brings it back."""
+    """Serves `app` on host:port; `close()` makes the port refuse, `open()` brings it back. `hanging(path)`: the
+    event a request for `path` waits for before it is dropped unanswered, or None to answer it."""
 
-    def __init__(self, app: WSGIApp, log: RequestLog, mode: Any, host: str = "127.0.0.1") -> None:
+    def __init__(self, app: WSGIApp, log: RequestLog, hanging: Callable[[str], threading.Event | None],
+                 host: str = "127.0.0.1") -> None:
         self.app = app
         self.log = log
-        self.mode = mode
+        self.hanging = hanging
         self.host = host
         self.port = 0  # ask the OS, then keep that port across close/open
-        self.released = threading.Event()
         self._server: _ThreadingWSGIServer | None = None
         self._thread: threading.Thread | None = None
         # Entered while the listening socket is made, e.g. to bind it inside a network namespace

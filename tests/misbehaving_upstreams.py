@@ -1,8 +1,10 @@
 """Fake upstreams that misbehave, for promises no change of the deployment can break: loaded into a
 child run of the suite with `-p tests.misbehaving_upstreams --misbehave NAME` (tests/deployment_changes.py).
 
-Each misbehaviour is what a real upstream, or something in front of it, may do; under it the scenarios
-of one promise must fail, which proves that their assertions can fail for the reason they state.
+Each misbehaviour is what something in front of a real upstream may do (a proxy): a behaviour made with
+`in_front=True`, installed on the session's fake upstreams through their one door (`misbehave`) before the
+session's devpi starts and for the whole run. Under it the scenarios of one promise must fail, which proves
+that their assertions can fail for the reason they state.
 """
 
 from __future__ import annotations
@@ -10,30 +12,30 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from collections.abc import Callable, Iterable
-from pathlib import Path
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import pytest
 
-from fake_upstreams import FakeUpstream, Mode
-from fake_upstreams.faults import corrupt
+from fake_upstreams import Behaviour, FakeUpstream
+from fake_upstreams.behaviours import corrupt, wrong_hash
 from fake_upstreams.wsgi import WSGIApp, buffered, with_changed_body
 
 PROJECT_LIST = re.compile(r"/simple/$")
 PROJECT_PAGE = re.compile(r"/simple/[^/]+/$")
 RELEASE_FILE = re.compile(r"/packages/.+[^/]$")
 _SHA = re.compile(rb"(?P<file>[^/\"#]+)#sha256=(?P<digest>[0-9a-f]{64})")
+StartResponse = Callable[..., Any]
 
 
-def frozen_pages(app: WSGIApp, which: re.Pattern[str]) -> WSGIApp:
+def frozen_pages(which: re.Pattern[str]) -> Behaviour:
     """A caching proxy in front of the upstream that never revalidates: the first 200 answer for a path
     matching `which` is served forever, so what is published after it never shows up there, and the
     upstream itself (its request log) sees that path asked for once."""
     kept: dict[str, tuple[str, list[tuple[str, str]], bytes]] = {}
     lock = threading.Lock()
 
-    def proxy(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def proxy(app: WSGIApp, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if not which.search(path):
             return app(environ, start_response)
@@ -48,31 +50,35 @@ def frozen_pages(app: WSGIApp, which: re.Pattern[str]) -> WSGIApp:
         start_response(status, headers)
         return [body]
 
-    return proxy
+    return Behaviour(f"a caching proxy that never revalidates {which.pattern}", proxy, in_front=True)
 
 
-def rehashed_when_corrupt(app: WSGIApp, root: Path, mode: Callable[[], Mode]) -> WSGIApp:
-    """While the upstream serves corrupt bytes (Mode.WRONG_HASH), its pages advertise the sha256 of those
-    bytes instead of the published file's: a tampering proxy that rewrites pages and files alike."""
+def rehashed_when_corrupt(upstream: FakeUpstream) -> Behaviour:
+    """While the upstream serves corrupt bytes (`wrong_hash()`), its pages advertise the sha256 of those bytes
+    instead of the published file's: a tampering proxy that rewrites pages and files alike."""
 
     def digest_of_corrupt(match: re.Match[bytes]) -> bytes:
-        path = root / match["file"].decode()
+        path = upstream.root / match["file"].decode()
         if not path.is_file():
             return match[0]
         return match["file"] + b"#sha256=" + hashlib.sha256(corrupt(path.read_bytes())).hexdigest().encode()
 
-    def proxy(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if mode() is Mode.WRONG_HASH and "/simple/" in environ.get("PATH_INFO", ""):
+    def corrupting(path: str) -> bool:
+        return any(wrong_hash() in m.behaviour.parts and m.matches(path) for m in upstream.misbehaviours)
+
+    def proxy(app: WSGIApp, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if "/simple/" in path and corrupting(path):
             return with_changed_body(app, environ, start_response, lambda body: _SHA.sub(digest_of_corrupt, body))
         return app(environ, start_response)
 
-    return proxy
+    return Behaviour("a tampering proxy", proxy, in_front=True)
 
 
 _ANCHOR = re.compile(rb"<a [^>]*>(?P<file>[^<]+)</a>\s*(<br\s*/?>)?\s*")
 
 
-def spelling_strict(app: WSGIApp) -> WSGIApp:
+def spelling_strict() -> Behaviour:
     """Project pages list only the files whose name starts with the project's normalised name (or its
     underscore form): a file named with another spelling (`Private.Package-3.0.tar.gz`) is left out."""
 
@@ -80,27 +86,27 @@ def spelling_strict(app: WSGIApp) -> WSGIApp:
         prefixes = (name + b"-", name.replace(b"-", b"_") + b"-")
         return lambda anchor: anchor[0] if anchor["file"].startswith(prefixes) else b""
 
-    def proxy(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def proxy(app: WSGIApp, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         page = PROJECT_PAGE.search(environ.get("PATH_INFO", ""))
         if not page:
             return app(environ, start_response)
         name = environ["PATH_INFO"].rstrip("/").rsplit("/", 1)[-1].encode()
         return with_changed_body(app, environ, start_response, lambda body: _ANCHOR.sub(keep(name), body))
 
-    return proxy
+    return Behaviour("project pages that leave out files named with another spelling", proxy, in_front=True)
 
 
-def served_instead(app: WSGIApp, which: re.Pattern[str], body: bytes) -> WSGIApp:
+def served_instead(which: re.Pattern[str], body: bytes) -> Behaviour:
     """Pages matching `which` answer 200 with `body` as HTML: what a broken repository or a proxy's error
     page looks like to a client that trusts the status."""
 
-    def proxy(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def proxy(app: WSGIApp, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if not which.search(environ.get("PATH_INFO", "")):
             return app(environ, start_response)
         start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))])
         return [body]
 
-    return proxy
+    return Behaviour(f"200 with another body for {which.pattern}", proxy, in_front=True)
 
 
 # Truncated mid-tag, an attribute never closed, bytes that are not UTF-8: a page no parser can read as links.
@@ -111,7 +117,7 @@ ERROR_PAGE_200 = (b"<html><head><title>502 Bad Gateway</title></head><body><h1>B
 
 
 
-def rebuilt_after_first_read(app: WSGIApp) -> WSGIApp:
+def rebuilt_after_first_read() -> Behaviour:
     """Each project page is true the first time it is asked for; from then on it advertises other hashes for
     the same file names: a load-balanced repository whose other node holds another build of each release."""
     asked: set[str] = set()
@@ -120,7 +126,7 @@ def rebuilt_after_first_read(app: WSGIApp) -> WSGIApp:
     def other(match: re.Match[bytes]) -> bytes:
         return match["file"] + b"#sha256=" + hashlib.sha256(match["digest"]).hexdigest().encode()
 
-    def proxy(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def proxy(app: WSGIApp, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if not PROJECT_PAGE.search(path):
             return app(environ, start_response)
@@ -131,17 +137,17 @@ def rebuilt_after_first_read(app: WSGIApp) -> WSGIApp:
             return app(environ, start_response)
         return with_changed_body(app, environ, start_response, lambda body: _SHA.sub(other, body))
 
-    return proxy
+    return Behaviour("another build of each release after the first read", proxy, in_front=True)
 
-MISBEHAVIOURS: dict[str, Callable[[FakeUpstream], WSGIApp]] = {
-    "malformed-project-pages": lambda upstream: served_instead(upstream.socket.app, PROJECT_PAGE, MALFORMED_PAGE),
-    "error-page-200": lambda upstream: served_instead(upstream.socket.app, PROJECT_PAGE, ERROR_PAGE_200),
-    "frozen-project-pages": lambda upstream: frozen_pages(upstream.socket.app, PROJECT_PAGE),
-    "frozen-files": lambda upstream: frozen_pages(upstream.socket.app, RELEASE_FILE),
-    "frozen-project-list": lambda upstream: frozen_pages(upstream.socket.app, PROJECT_LIST),
-    "unnormalised-files-hidden": lambda upstream: spelling_strict(upstream.socket.app),
-    "tampering-proxy": lambda upstream: rehashed_when_corrupt(upstream.socket.app, upstream.root, upstream.mode),
-    "rebuilt-after-first-read": lambda upstream: rebuilt_after_first_read(upstream.socket.app),
+MISBEHAVIOURS: dict[str, Callable[[FakeUpstream], Behaviour]] = {
+    "malformed-project-pages": lambda _upstream: served_instead(PROJECT_PAGE, MALFORMED_PAGE),
+    "error-page-200": lambda _upstream: served_instead(PROJECT_PAGE, ERROR_PAGE_200),
+    "frozen-project-pages": lambda _upstream: frozen_pages(PROJECT_PAGE),
+    "frozen-files": lambda _upstream: frozen_pages(RELEASE_FILE),
+    "frozen-project-list": lambda _upstream: frozen_pages(PROJECT_LIST),
+    "unnormalised-files-hidden": lambda _upstream: spelling_strict(),
+    "tampering-proxy": rehashed_when_corrupt,
+    "rebuilt-after-first-read": lambda _upstream: rebuilt_after_first_read(),
 }
 
 
@@ -150,12 +156,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      help="how every fake upstream of this run misbehaves (tests/misbehaving_upstreams.py)")
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    wrap = MISBEHAVIOURS[config.getoption("misbehave")]
-    original = FakeUpstream.__init__
-
-    def init(self: FakeUpstream, *args: Any, **kwargs: Any) -> None:
-        original(self, *args, **kwargs)
-        self.socket.app = wrap(self)
-
-    FakeUpstream.__init__ = init  # type: ignore[method-assign]  # before the session creates its fakes
+@pytest.fixture(scope="session", autouse=True)
+def _every_upstream_misbehaves(request: pytest.FixtureRequest, fake_pypi: FakeUpstream,
+                               fake_artifactory: FakeUpstream) -> Iterator[None]:
+    """Before anything else of the session (autouse, session scope: before the session's devpi starts); the
+    harness ends after each test only what the test began."""
+    make = MISBEHAVIOURS[request.config.getoption("misbehave")]
+    in_front = [upstream.misbehave(make(upstream)) for upstream in (fake_pypi, fake_artifactory)]
+    yield
+    for misbehaviour in in_front:
+        misbehaviour.end()

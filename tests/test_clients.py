@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from fake_upstreams import FakeUpstream, Mode, fake_artifactory, fake_pypi
+from fake_upstreams import FakeUpstream, fake_artifactory, fake_pypi
+from fake_upstreams.behaviours import hang
 from fixtures.clients import PipClient, ResolvedFile, Resolution, UvClient, sha256_of
 from fixtures.packages import Dist, PackageFactory
 
@@ -73,7 +74,7 @@ def _upstreams_online(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     for name in ("upstream", "artifactory", "decoy"):
         if name in request.fixturenames:
-            request.getfixturevalue(name).set_mode(Mode.ONLINE)
+            request.getfixturevalue(name).back_to_normal()
 
 
 def only_file(resolution: Resolution) -> ResolvedFile:
@@ -319,7 +320,7 @@ def test_uv_and_pip_agree_on_a_release_that_requires_a_newer_python(upstream: Fa
 def hanging(tmp_path: Path, factory: PackageFactory) -> Iterator[FakeUpstream]:
     with fake_pypi(tmp_path / "hanging") as fake:
         fake.publish(factory.wheel("alpha", "1.0"))
-        fake.set_mode(Mode.HANG)
+        fake.misbehave(hang())
         yield fake  # stop() releases the handlers still waiting
 
 

@@ -17,7 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fixtures.api import http_session
-from fake_upstreams import FakeUpstream, Mode, fake_artifactory, fake_pypi
+from fake_upstreams import FakeUpstream, fake_artifactory, fake_pypi
+from fake_upstreams.behaviours import error_5xx, hang, refuse, wrong_hash
 from fixtures.packages import Dist, build_sdist, build_wheel
 
 PROJECT, NORMALISED, VERSION = "Foo.Bar", "foo-bar", "1.0"
@@ -249,16 +250,16 @@ def test_mark_and_since_keep_only_later_requests(artifactory: FakeUpstream, http
 # -- faults -----------------------------------------------------------------------------------------
 
 
-def test_refuse_closes_the_port_and_online_reopens_the_same_one(upstream: FakeUpstream, http: requests.Session) -> None:
+def test_refuse_closes_the_port_and_its_end_reopens_the_same_one(upstream: FakeUpstream, http: requests.Session) -> None:
     port, url = upstream.port, upstream.simple_url
-    upstream.set_mode(Mode.REFUSE)
-    assert upstream.mode() is Mode.REFUSE
+    gone = upstream.misbehave(refuse())
+    assert upstream.misbehaviours == (gone,)
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
     with pytest.raises(requests.ConnectionError):
         http.get(url, timeout=2)
     assert len(upstream.log) == 0  # nothing reached the app
-    upstream.set_mode(Mode.ONLINE)
+    gone.end()
     assert (upstream.port, upstream.simple_url) == (port, url)
     assert http.get(url, timeout=5).status_code == 200
 
@@ -269,7 +270,7 @@ def test_hang_times_out_logs_no_answer_and_releases_its_threads(tmp_path: Path, 
     try:
         fake.publish(*dists)
         serving = threading.active_count()
-        fake.set_mode(Mode.HANG)
+        hanging = fake.misbehave(hang())
         started = time.monotonic()
         with pytest.raises(requests.ReadTimeout):
             http.get(fake.simple_url, timeout=1)
@@ -278,11 +279,12 @@ def test_hang_times_out_logs_no_answer_and_releases_its_threads(tmp_path: Path, 
         assert str(list(fake.log)[0]) == "GET /simple/ -> no answer"
         assert threading.active_count() > serving  # one handler is blocked, holding its thread
 
-        fake.set_mode(Mode.ONLINE)  # leaving HANG lets the blocked handler go
+        hanging.end()  # lets the blocked handler go
         assert wait_until(lambda: threading.active_count() <= serving), threading.enumerate()
         assert http.get(fake.simple_url, timeout=5).status_code == 200
 
-        fake.set_mode(Mode.HANG)
+        fake.misbehave(hang(), project=PROJECT)  # only that project's page and files
+        assert http.get(fake.simple_url, timeout=5).status_code == 200
         with pytest.raises(requests.ReadTimeout):
             http.get(f"{fake.simple_url}{NORMALISED}/", timeout=1)
     finally:
@@ -294,7 +296,7 @@ def test_error_5xx_answers_503_everywhere(upstream: FakeUpstream, http: requests
     page_url, found = project_links(http, upstream)
     file_url = urljoin(page_url, found[dists[0].filename]).split("#")[0]
     mark = upstream.log.mark()
-    with upstream.fault(Mode.ERROR_5XX):
+    with upstream.misbehave(error_5xx()):
         for url in (upstream.simple_url, page_url, file_url, f"{upstream.simple_url}nope/"):
             response = http.get(url, timeout=5, allow_redirects=False)
             assert response.status_code == 503, url
@@ -308,7 +310,7 @@ def test_wrong_hash_serves_same_length_other_bytes_under_an_unchanged_page(
     root_page = http.get(upstream.simple_url, timeout=5).text
     page_url, found = project_links(http, upstream)
     project_page = http.get(page_url, timeout=5).text
-    with upstream.fault(Mode.WRONG_HASH):
+    with upstream.misbehave(wrong_hash()):
         assert http.get(upstream.simple_url, timeout=5).text == root_page
         assert http.get(page_url, timeout=5).text == project_page  # still advertises the true sha256
         for dist in dists:
@@ -330,20 +332,22 @@ def test_wrong_hash_leaves_the_page_of_a_project_named_packages_unchanged(
     page_url = f"{upstream.simple_url}packages/"
     page = http.get(page_url, timeout=5).text
     assert "packages-1.0-py3-none-any.whl" in page
-    with upstream.fault(Mode.WRONG_HASH):
+    with upstream.misbehave(wrong_hash()):
         assert http.get(page_url, timeout=5).text == page
 
 
-@pytest.mark.parametrize("mode", [m for m in Mode if m is not Mode.ONLINE], ids=lambda m: m.value)
-def test_fault_context_restores_online_even_when_the_block_raises(
-    upstream: FakeUpstream, http: requests.Session, mode: Mode
+GONE = {"refuse": refuse, "hang": hang, "5xx": error_5xx, "wrong-hash": wrong_hash}
+
+
+@pytest.mark.parametrize("way", sorted(GONE))
+def test_a_misbehaviour_ends_with_its_block_even_when_the_block_raises(
+    upstream: FakeUpstream, http: requests.Session, way: str
 ) -> None:
     port = upstream.port
-    with pytest.raises(RuntimeError, match="boom"), upstream.fault(mode) as inside:  # noqa: PT012 (the block is the subject)
-        assert inside is upstream
-        assert upstream.mode() is mode
+    with pytest.raises(RuntimeError, match="boom"), upstream.misbehave(GONE[way]()) as inside:  # noqa: PT012 (the block is the subject)
+        assert upstream.misbehaviours == (inside,)
         raise RuntimeError("boom")
-    assert upstream.mode() is Mode.ONLINE
+    assert upstream.misbehaviours == ()
     assert upstream.port == port
     assert http.get(upstream.simple_url, timeout=5).status_code == 200
 
@@ -362,8 +366,8 @@ def test_two_fakes_in_one_process_are_independent(tmp_path: Path, http: requests
         assert http.get(f"{one.simple_url}only-in-two/", timeout=5).status_code == 404
         assert http.get(f"{two.simple_url}only-in-two/", timeout=5).status_code == 200
 
-        with one.fault(Mode.ERROR_5XX), three.fault(Mode.REFUSE):
-            assert two.mode() is Mode.ONLINE
+        with one.misbehave(error_5xx()), three.misbehave(refuse()):
+            assert two.misbehaviours == ()
             assert http.get(one.simple_url, timeout=5).status_code == 503
             assert http.get(two.simple_url, timeout=5).status_code == 200
         assert [r.status for r in one.log] == [200, 404, 503]
@@ -372,21 +376,36 @@ def test_two_fakes_in_one_process_are_independent(tmp_path: Path, http: requests
 
 
 @settings(max_examples=10, deadline=None)
-@given(steps=st.lists(st.tuples(st.sampled_from(list(Mode)), st.booleans()), max_size=6))
-def test_any_mode_sequence_ending_online_serves_again(tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[Mode, bool]]) -> None:
+@given(steps=st.lists(st.tuples(st.sampled_from(sorted(GONE)), st.booleans(), st.booleans()), max_size=6))
+def test_any_sequence_of_ways_gone_serves_again_once_they_end(tmp_path_factory: pytest.TempPathFactory,
+                                                             steps: list[tuple[str, bool, bool]]) -> None:
     root = tmp_path_factory.mktemp("sequence")
     with fake_pypi(root / "upstream") as fake, http_session() as http:
         fake.publish(build_wheel(root / "dists", PROJECT, VERSION))
         port = fake.port
-        for mode, poke in steps:
-            fake.set_mode(mode)
-            assert fake.mode() is mode
-            if poke:  # a request in flight while in that mode, whatever its fate
+        for way, poke, end_at_once in steps:
+            gone = fake.misbehave(GONE[way]())
+            if poke:  # a request in flight while in that way, whatever its fate
                 try:
                     http.get(fake.simple_url, timeout=0.1)
                 except requests.RequestException:
                     pass
-        fake.set_mode(Mode.ONLINE)
+            if end_at_once:
+                gone.end()
+        fake.back_to_normal()
         assert fake.port == port
         assert http.get(fake.simple_url, timeout=5).status_code == 200
         assert http.get(f"{fake.simple_url}{NORMALISED}/", timeout=5).status_code == 200
+
+
+def test_a_second_upstream_is_a_fixture_factory_of_the_test(make_upstream: Callable[..., FakeUpstream],
+                                                              http: requests.Session) -> None:
+    """`make_upstream` (fixtures/upstreams.py): another fake of either kind, empty, serving, reached through the
+    same door as the session's, and stopped when the test ends."""
+    pypi, artifactory = make_upstream("pypi"), make_upstream()
+    assert (pypi.name, artifactory.name) == ("fake PyPI", "fake Artifactory")
+    assert artifactory.simple_url.endswith(f"{ARTIFACTORY_PREFIX}/simple/") and pypi.port != artifactory.port
+    assert set(links(http.get(pypi.simple_url, timeout=5).text)) == set()
+    with artifactory.misbehave(refuse()), pytest.raises(requests.ConnectionError):
+        http.get(artifactory.simple_url, timeout=2)
+    assert http.get(artifactory.simple_url, timeout=5).status_code == 200

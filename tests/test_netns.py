@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from fake_upstreams import Mode, fake_artifactory
+from fake_upstreams import fake_artifactory
+from fake_upstreams.behaviours import refuse
 from fixtures.api import http_session
 from fixtures import netns
 
@@ -147,9 +148,8 @@ def test_the_fake_upstream_serves_from_inside_and_reopens_inside_after_refusing(
         with upstream, http_session() as http:
             url = f"http://{ns.address}:{upstream.port}/artifactory/api/pypi/python-local/simple/"
             assert http.get(url, timeout=5).status_code == 200
-            upstream.set_mode(Mode.REFUSE)
-            assert connect(ns.address, upstream.port).startswith("error 111"), "a closed port refuses"
-            upstream.set_mode(Mode.ONLINE)
+            with upstream.misbehave(refuse()):
+                assert connect(ns.address, upstream.port).startswith("error 111"), "a closed port refuses"
             assert http.get(url, timeout=5).status_code == 200, "reopened inside the namespace, on the same port"
             with ns.link_cut(), pytest.raises(requests.ConnectTimeout):
                 http.get(url, timeout=1.5)

@@ -22,8 +22,8 @@ import fixtures
 import fixtures.pages
 import fixtures.report
 import fixtures.servers
-from fake_upstreams import FakeUpstream, Mode, RequestLog
-from fake_upstreams.behaviours import etag
+from fake_upstreams import FakeUpstream, RequestLog
+from fake_upstreams.behaviours import content_type, etag, pep691, refuse
 from fixtures.api import DevpiApi
 from fixtures.clients import PipClient, UvClient
 from fixtures.deployment import Deployment, Settings
@@ -78,8 +78,10 @@ def test_every_option_the_pages_name_exists():
     known = (help_options("-m", "pytest", "-p", "no:cacheprovider") | help_options("-m", "fixtures.matrix")
              | PYTEST_ALIASES | set().union(*OTHER_TOOLS_OPTIONS.values()))
     # docs/devpi7-migration.md is the deployment's own diff (devpi-init's, devpi's and pip's options), written by
-    # python -m fixtures.migration and kept equal to the folders by tests/test_devpi7_migration.py.
-    unknown = [f"{page.relative_to(ROOT)}: {option}" for page in pages() if page.name != "devpi7-migration.md"
+    # python -m fixtures.migration and kept equal to the folders by tests/test_devpi7_migration.py; docs/upgrade-report.md
+    # is fixtures.matrix's output, quoting the runs' figures and the migrated copy's upgrade.sh (devpi's and pip's options).
+    unknown = [f"{page.relative_to(ROOT)}: {option}" for page in pages()
+               if page.name not in ("devpi7-migration.md", "upgrade-report.md")
                for option in sorted(set(re.findall(r"(?<![\w-])--[a-z][\w-]*", page.read_text()))) if option not in known]
     assert not unknown, "options named in the pages that neither pytest here nor fixtures.matrix has:\n  " + "\n  ".join(unknown)
 
@@ -99,7 +101,8 @@ def make_devpi_keywords() -> set[str]:
 KIT = {
     "fake_pypi": FakeUpstream, "fake_artifactory": FakeUpstream, "packages": PackageFactory, "devpi": DevpiServer,
     "server": DevpiServer, "fresh_local": IndexClone, "pip_client": PipClient, "uv_client": UvClient,
-    "deployment": Deployment, "finding": Findings, "Mode": Mode, "Finding": Finding, "etag": etag,
+    "deployment": Deployment, "finding": Findings, "Finding": Finding, "etag": etag, "refuse": refuse,
+    "pep691": pep691, "content_type": content_type,
     "precondition": precondition, "fixtures": fixtures, "fake_upstreams": fake_upstreams, "page_links": fixtures.pages.page_links,
     "figure": fixtures.report.figure._get_wrapped_function()(lambda *_: None),
     "watch": fixtures.report.watch._get_wrapped_function()(None),

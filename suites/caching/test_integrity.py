@@ -22,7 +22,7 @@ from urllib.parse import urljoin
 
 import pytest
 
-from fake_upstreams import Mode
+from fake_upstreams.behaviours import wrong_hash
 from fixtures import disk
 from fixtures.pages import page_links
 
@@ -50,7 +50,7 @@ def test_bytes_not_matching_the_advertised_hash_never_reach_pip_as_good(
     upstream.publish(dist)
     mirror = fresh_local.clone_of(SIDES[side])
 
-    with upstream.fault(Mode.WRONG_HASH):
+    with upstream.misbehave(wrong_hash()):
         mark, log_mark = upstream.log.mark(), devpi.log_size()
         bad = pip_client.download(dist.name, index_url=fresh_local.simple_url)
         fetched = upstream.log.matching(file_request(dist.filename), since=mark)

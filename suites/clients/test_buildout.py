@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from fake_upstreams import Mode
+from fake_upstreams.behaviours import wrong_hash
 from fixtures.catalogue import PRIVATE_PROJECT, PRIVATE_VERSION
 
 
@@ -73,7 +73,7 @@ def test_buildout_refuses_bytes_not_matching_the_hash_devpi_advertises(devpi, fr
     home = deployment_home(fresh_local.name)
     work = buildout_asking_for(tmp_path / "buildout", dist.name)
 
-    with fake_artifactory.fault(Mode.WRONG_HASH):
+    with fake_artifactory.misbehave(wrong_hash()):
         mark = fake_artifactory.log.mark()
         run = legacy_tools.run([legacy_tools.buildout, "-v"], home=home, cwd=work)
         sent = fake_artifactory.log.matching(re.escape(dist.filename), since=mark)

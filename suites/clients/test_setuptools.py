@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from fake_upstreams import Mode
+from fake_upstreams.behaviours import wrong_hash
 from fixtures.catalogue import PRIVATE_PROJECT, PRIVATE_VERSION
 
 DEPRECATION = "fetch_build_eggs are deprecated"
@@ -85,7 +85,7 @@ def test_setuptools_refuses_bytes_not_matching_the_hash_devpi_advertises(devpi, 
     home = deployment_home(fresh_local.name)
     project = setup_requires_project(tmp_path / "project", dist.name)
 
-    with fake_artifactory.fault(Mode.WRONG_HASH):
+    with fake_artifactory.misbehave(wrong_hash()):
         mark = fake_artifactory.log.mark()
         run = legacy_tools.run([legacy_tools.python, "setup.py", "--version"], home=home, cwd=project)
         sent = fake_artifactory.log.matching(re.escape(dist.filename), since=mark)

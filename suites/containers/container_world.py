@@ -7,7 +7,8 @@ devpi answers a file request with a redirect to PyPI's own URL, which the *conta
 So the fake PyPI is named by a host name, PYPI_HOST, that resolves on both sides: for devpi through a
 private /etc/hosts (fixtures/hosts.py) to 127.0.0.1, inside the container with --add-host to the
 host's address there (10.0.2.2 in the Lima model, the host's loopback). The intranet is named too
-(ARTIFACTORY_HOST, devpi's side only): "off the VPN" is that name no longer resolving for devpi.
+(ARTIFACTORY_HOST, devpi's side only): "off the VPN" is that name no longer resolving for devpi,
+`world.artifactory.misbehave(unresolvable())`.
 """
 
 from __future__ import annotations
@@ -25,9 +26,7 @@ from fixtures.clients import PipClient
 from fixtures.devpi import DevpiServer
 from fixtures.effective import not_applicable, read_setting
 from fixtures.servers import DevpiFactory
-
-PYPI_HOST = "pypi.example.test"  # .test: reserved, never resolvable on the internet
-ARTIFACTORY_HOST = "artifactory.example.test"
+from fixtures.upstreams import ARTIFACTORY_HOST, PYPI_HOST, reached_by_name
 
 
 def pypi_passes_through(devpi: DevpiServer) -> bool:
@@ -68,15 +67,6 @@ class NamedWorld:
         """pip on the host, with the deployment's pip.conf, resolving the internet's names as devpi does."""
         return PipClient(workdir, config=self.devpi.settings.pip_conf, launcher=self.names.launcher)
 
-    @contextlib.contextmanager
-    def off_the_vpn(self) -> Iterator[None]:
-        """The intranet's name stops resolving for devpi (off the VPN), at once and locally."""
-        self.names.remove(ARTIFACTORY_HOST)
-        try:
-            yield
-        finally:
-            self.names.add(ARTIFACTORY_HOST, "127.0.0.1")
-
 
 @contextlib.contextmanager
 def named_world(devpi_factory: DevpiFactory, pypi: FakeUpstream, artifactory: FakeUpstream, folder: Path,
@@ -87,8 +77,8 @@ def named_world(devpi_factory: DevpiFactory, pypi: FakeUpstream, artifactory: Fa
     reason = hosts.unavailable_reason()
     if reason:
         pytest.skip(f"containers skipped: devpi needs its own name resolution for PyPI's host name: {reason}")
-    names = hosts.PrivateNames(folder, {PYPI_HOST: "127.0.0.1", ARTIFACTORY_HOST: "127.0.0.1"})
-    with devpi_factory.server(
+    names = hosts.PrivateNames(folder, {PYPI_HOST: "127.0.0.1"})
+    with reached_by_name(artifactory, names, ARTIFACTORY_HOST), devpi_factory.server(
             launcher=names.launcher,
             pypi_url=f"http://{PYPI_HOST}:{pypi.port}/simple/",
             artifactory_url=f"http://{ARTIFACTORY_HOST}:{artifactory.port}{ARTIFACTORY_PREFIX}/simple/",

@@ -27,6 +27,7 @@ import re
 
 import pytest
 
+from fake_upstreams.behaviours import unresolvable
 from fixtures import containers
 from fixtures.catalogue import PRIVATE_PROJECT, PRIVATE_VERSION, PUBLIC_PROJECT
 from fixtures.clients import Resolution
@@ -88,7 +89,7 @@ def test_pip_in_a_container_gets_the_hosts_files_on_and_off_the_vpn(world, conta
                              f"container's download of {numpy} again\n{world.pypi.log.render(since=pypi_mark)}\n{on_vpn}")
 
     intranet_mark = world.artifactory.log.mark()
-    with world.off_the_vpn():
+    with world.artifactory.misbehave(unresolvable()):
         off_vpn = containers.guide_download(container_engine, lima, world.port, tmp_path / "off-vpn",
                                             hosts=world.container_hosts(lima))
     assert not world.artifactory.log.matching(r".*", since=intranet_mark), (

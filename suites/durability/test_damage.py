@@ -13,7 +13,7 @@ import time
 import pytest
 import requests
 
-from fake_upstreams import Mode
+from fake_upstreams.behaviours import refuse
 from fixtures import disk
 from suites.durability.durability_support import (
     kill_devpi_server,
@@ -74,7 +74,7 @@ def test_a_stored_file_deleted_or_truncated_is_fetched_again_or_refused_with_its
 
     # Deleted, the intranet gone: no bytes, and an answer that names what devpi could not do.
     stored_path(devpi, restored).unlink()
-    with fake_artifactory.fault(Mode.REFUSE):
+    with fake_artifactory.misbehave(refuse()):
         status, _sha, size, said = sha256_of_url(http, links[deleted.filename])
     assert status >= 500 and fake_artifactory.url.split("//", 1)[1] in said, (
         f"[D3] the stored copy deleted and the intranet refusing: devpi should fail naming what it could not fetch; "

@@ -10,8 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from fake_upstreams import Mode
-from fake_upstreams.behaviours import stall, trickle
+from fake_upstreams.behaviours import refuse, stall, trickle
 from fixtures import disk
 from suites.durability.durability_support import (
     kill_devpi_server,
@@ -55,7 +54,7 @@ def test_devpi_server_killed_mid_request_comes_back_consistent_with_nothing_lost
         """Start a pip run of `project` with the intranet misbehaving, kill devpi-server at `moment`, then let the
         intranet answer normally and wait for the service to come back under KeepAlive."""
         mark = fake_artifactory.log.mark()
-        with fake_artifactory.misbehaving(behaviour, project=project), ThreadPoolExecutor(1) as pool:
+        with fake_artifactory.misbehave(behaviour, project=project), ThreadPoolExecutor(1) as pool:
             run = pool.submit(pip_client.download, project, index_url=index_url)
             moment(mark)
             spawned = kill_devpi_server(server)
@@ -74,7 +73,7 @@ def test_devpi_server_killed_mid_request_comes_back_consistent_with_nothing_lost
         lost = [f for f in disk.all_files(before) if f not in set(disk.all_files(now))]
         assert not lost, f"[D2] after a kill {what}, files stored before are gone or changed: {lost}\n{disk.render(now)}"
         # Every file devpi lists that it stores is complete: with the intranet gone it can only serve its copy.
-        with fake_artifactory.fault(Mode.REFUSE):
+        with fake_artifactory.misbehave(refuse()):
             for dist in (kept, paged, big):
                 status, links = page_links(http, f"{index_url}{dist.name}/")
                 for filename, (url, sha) in links.items():

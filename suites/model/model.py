@@ -95,7 +95,7 @@ class ColdProject:
 class DeploymentModel:
     project: str
     releases: list[Release] = field(default_factory=list)
-    intranet_gone: str | None = None  # the way it is gone (a fake upstream Mode's value), or None
+    intranet_gone: str | None = None  # the way it is gone (refuse, 5xx, hang), or None
     # A change devpi may not have seen: a publish, a yank, the intranet back. Cleared by a wait longer
     # than the cache expiry with the intranet up.
     unseen_change: bool = False
@@ -126,8 +126,8 @@ class DeploymentModel:
         else:
             self.intranet_read = False
 
-    def intranet_away(self, mode: str) -> None:
-        self.intranet_gone = mode
+    def intranet_away(self, way: str) -> None:
+        self.intranet_gone = way
         self.moment += 1
 
     def intranet_back(self) -> None:

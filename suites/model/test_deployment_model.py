@@ -59,8 +59,8 @@ from hypothesis.stateful import (
 )
 from packaging.version import Version
 
-from fake_upstreams import FakeUpstream, Mode
-from fake_upstreams.behaviours import stall, trickle
+from fake_upstreams import FakeUpstream, Misbehaviour
+from fake_upstreams.behaviours import error_5xx, hang, refuse, stall, trickle
 from fixtures import disk
 from fixtures.api import http_session
 from fixtures.clients import PipClient, Resolution, UvClient
@@ -94,8 +94,8 @@ MACHINE_NIGHTLY = {"max_examples": 200, "stateful_step_count": 10}
 MACHINE_SELFTEST = {"max_examples": 3, "stateful_step_count": 4}
 # A hang costs devpi's request timeout (5 s) per fetch, and a failing sequence is re-run many times while it
 # shrinks: the default budget's random sequences leave it to the nightly profile (a story hangs it once).
-GONE = {"default": (Mode.REFUSE, Mode.ERROR_5XX), "selftest": (Mode.REFUSE, Mode.ERROR_5XX),
-        "nightly": (Mode.REFUSE, Mode.ERROR_5XX, Mode.HANG)}
+GONE = {"default": ("refuse", "5xx"), "selftest": ("refuse", "5xx"), "nightly": ("refuse", "5xx", "hang")}
+GONE_BY = {"refuse": refuse, "5xx": error_5xx, "hang": hang}
 # The strain events (D1-D3, StrainMachine) cost a devpi-server start (a kill: ThrottleInterval and devpi's start,
 # 11-25 s) or a crowd of client processes: the explicit sequences reach each of them once; among the random
 # sequences only `--hypothesis-profile nightly` draws them, at most KILLS kills per sequence.
@@ -157,8 +157,8 @@ D3_DELETED = "D3: a stored file deleted, fetched again or refused naming the cau
 D3_TRUNCATED = "D3: a stored file truncated, fetched again, refused naming the cause, or the finding"
 
 
-def gone(mode: Mode) -> str:
-    return f"O1: the intranet gone ({mode.value})"
+def gone(way: str) -> str:
+    return f"O1: the intranet gone ({way})"
 
 
 def crowd(where: str) -> str:
@@ -229,10 +229,11 @@ class DeploymentMachine(RuleBasedStateMachine):
         self.side_projects = 0  # the crowds' and the kills' projects, named after this sequence's
         # (client, pre) -> (the model's moment, the versions it got), to compare pip and uv at one moment (C4)
         self.runs: dict[tuple[str, bool], tuple[int, list[Version]]] = {}
-        self.world.upstreams["intranet"].back_to_normal()
+        self.gone: Misbehaviour | None = None
 
     def teardown(self) -> None:
-        self.world.upstreams["intranet"].back_to_normal()
+        if self.gone is not None:
+            self.gone.end()
 
     # -- the upstreams --------------------------------------------------------------------------
     @initialize(target=published, version=pep440(), kind=st.sampled_from(["wheel", "sdist"]))
@@ -268,18 +269,20 @@ class DeploymentMachine(RuleBasedStateMachine):
         self.model.yanked(release)
 
     @precondition(lambda self: self.model.intranet_gone is None)
-    @rule(mode=st.deferred(lambda: st.sampled_from(GONE[profile()])))
-    def take_the_intranet_away(self, mode: Mode) -> None:
+    @rule(way=st.deferred(lambda: st.sampled_from(GONE[profile()])))
+    def take_the_intranet_away(self, way: str) -> None:
         """O1 is checked at once: every version pip ever got from the intranet still installs, pinned."""
-        self.world.upstreams["intranet"].set_mode(mode)
-        self.model.intranet_away(mode.value)
-        self.world.checks[gone(mode)] += 1
+        self.gone = self.world.upstreams["intranet"].misbehave(GONE_BY[way]())
+        self.model.intranet_away(way)
+        self.world.checks[gone(way)] += 1
         self.fetched_versions_still_install()
 
     @precondition(lambda self: self.model.intranet_gone is not None)
     @rule()
     def bring_the_intranet_back(self) -> None:
-        self.world.upstreams["intranet"].set_mode(Mode.ONLINE)
+        assert self.gone is not None
+        self.gone.end()
+        self.gone = None
         self.model.intranet_back()
         self.restarted_while_gone = False
 
@@ -508,7 +511,7 @@ class StrainMachine(DeploymentMachine):
         log_from = world.devpi.log_size()
         with contextlib.ExitStack() as slow:
             for upstream in world.upstreams.values():
-                slow.enter_context(upstream.misbehaving(stall(COLD_PAGE_SECONDS), path=rf"/simple/({names})/$"))
+                slow.enter_context(upstream.misbehave(stall(COLD_PAGE_SECONDS), path=rf"/simple/({names})/$"))
             answers = together(*calls)
         judged = [(project, *crowd_outcome(answer, project.greatest.version, project.greatest.sha256, project.alone_page))
                   for project, answer in zip(asking, answers, strict=True)]
@@ -565,7 +568,7 @@ class StrainMachine(DeploymentMachine):
         before = disk.all_files(disk.usage(server.serverdir))
         mark = intranet.log.mark()
         with ThreadPoolExecutor(1, thread_name_prefix="model-killed") as pool:
-            with intranet.misbehaving(behaviour, project=project):
+            with intranet.misbehave(behaviour, project=project):
                 run = pool.submit(self.world.pip.download, project, args=("--disable-pip-version-check",))
                 deadline = time.monotonic() + 60
                 while not intranet.log.matching(held, since=mark):
@@ -721,7 +724,7 @@ def the_intranet_refuses_then_a_restart(state: Steps) -> None:
     state.wait_out_the_cache_expiry()
     state.pip_install(pre=False)  # 1.1, from the intranet
     state.wait_out_the_cache_expiry()  # devpi will ask the intranet again
-    state.take_the_intranet_away(mode=Mode.REFUSE)  # 1.0 and 1.1, pinned
+    state.take_the_intranet_away(way="refuse")  # 1.0 and 1.1, pinned
     state.pip_install(pre=False)  # 1.1 from devpi's copy
     state.restart_the_service()  # nothing stored lost; 1.0 and 1.1, pinned
     state.pip_install(pre=False)
@@ -732,7 +735,7 @@ def the_intranet_hangs(state: Steps) -> None:
     """O1 with the intranet accepting connections and never answering: each read costs devpi's request timeout."""
     state.a_private_release_installed_once(version="2.0", kind="wheel")
     state.wait_out_the_cache_expiry()  # devpi will ask the intranet again
-    state.take_the_intranet_away(mode=Mode.HANG)  # 2.0, pinned
+    state.take_the_intranet_away(way="hang")  # 2.0, pinned
     state.bring_the_intranet_back()
 
 
@@ -749,7 +752,7 @@ def the_server_directory_under_strain(state: Steps) -> None:
     state.damage_a_stored_file(damage="deleted")
     state.damage_a_stored_file(damage="truncated")
     state.kill_devpi_server_mid_request(moment="file")
-    state.take_the_intranet_away(mode=Mode.REFUSE)  # 1.0, pinned, from the copy devpi fetched again
+    state.take_the_intranet_away(way="refuse")  # 1.0, pinned, from the copy devpi fetched again
     state.bring_the_intranet_back()
 
 
@@ -768,9 +771,9 @@ class Story:
 STORIES = (
     Story(releases_on_both_upstreams, (R3_BOTH, O4_NEW)),
     Story(uv_beside_pip_before_and_after_a_yank, (C4_UV, C4_SAME, C4_UV_YANKED)),
-    Story(the_intranet_hangs, (O1_PINNED, gone(Mode.HANG))),
+    Story(the_intranet_hangs, (O1_PINNED, gone("hang"))),
     Story(a_crowd_on_new_projects_everywhere, (D1_CROWD, crowd("intranet"), crowd("pypi"), crowd("both"))),
-    Story(the_intranet_refuses_then_a_restart, (O1_PINNED, gone(Mode.REFUSE), R3_GONE, O3_STORED, O3_PINNED)),
+    Story(the_intranet_refuses_then_a_restart, (O1_PINNED, gone("refuse"), R3_GONE, O3_STORED, O3_PINNED)),
     # A kill last: a service that does not come back (D2 broken) would fail every story after it.
     Story(the_server_directory_under_strain, (D3_DELETED, D3_TRUNCATED, D2_FILE, D2_BACK)),
 )

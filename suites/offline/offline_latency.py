@@ -30,7 +30,8 @@ from fixtures.catalogue import PUBLIC_PROJECT
 from fixtures.clients import PipClient, Resolution
 from fixtures.indexes import IndexClone
 from fixtures.packages import PackageFactory
-from suites.offline.offline_intranets import PYTHON_LOCAL, Asked, Intranet, cache_expiry, devpi_asked, no_project_list
+from fixtures.upstreams import Intranet
+from suites.offline.offline_intranets import PYTHON_LOCAL, Asked, cache_expiry, devpi_asked, no_project_list
 
 PIP_DEFAULT_TIMEOUT = 15.0  # pip's --timeout: a page slower than this is abandoned and retried (5 times)
 GUIDE_ARGS = ("--prefer-binary",)  # the guide's `pip --no-cache-dir download --no-deps --prefer-binary -- numpy`

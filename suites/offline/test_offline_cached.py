@@ -29,7 +29,8 @@ import time
 import pytest
 
 from suites.offline.offline_checks import assert_served_same_file, devpi_store
-from suites.offline.offline_intranets import PYTHON_LOCAL, WAYS, cache_expiry
+from fixtures.upstreams import WAYS
+from suites.offline.offline_intranets import PYTHON_LOCAL, cache_expiry
 
 
 @pytest.mark.promise("O1")

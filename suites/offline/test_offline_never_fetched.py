@@ -21,7 +21,8 @@ import pytest
 from fixtures.catalogue import PUBLIC_PROJECT, PUBLIC_VERSION
 from fixtures.clients import PipClient
 from suites.offline.offline_checks import assert_not_found
-from suites.offline.offline_intranets import PYPI, WAYS
+from fixtures.upstreams import WAYS
+from suites.offline.offline_intranets import PYPI
 
 
 @pytest.mark.promise("O2")

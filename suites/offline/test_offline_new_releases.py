@@ -20,7 +20,8 @@ import pytest
 
 from fixtures.indexes import clone_root_local
 from suites.offline.offline_checks import assert_served_same_file
-from suites.offline.offline_intranets import PYTHON_LOCAL, WAYS, cache_expiry, listed, server_options, wait_until_listed
+from fixtures.upstreams import WAYS
+from suites.offline.offline_intranets import PYTHON_LOCAL, cache_expiry, listed, server_options, wait_until_listed
 
 SHORT_EXPIRY = 2  # seconds, set by the test to prove the mechanism quickly
 EXPIRY_MARGIN = 0.5  # seconds between the fake logging devpi's read and devpi stamping it, on a loaded machine

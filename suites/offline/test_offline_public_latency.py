@@ -39,7 +39,8 @@ import pytest
 from fixtures.catalogue import PUBLIC_PROJECT
 from suites.offline.offline_advice import ADVICE, REQUEST_TIMEOUT, SAYS
 from suites.offline.offline_checks import assert_public_installed
-from suites.offline.offline_intranets import PYTHON_LOCAL, WAYS, devpi_asked, server_options, session_way
+from fixtures.upstreams import WAYS, session_way
+from suites.offline.offline_intranets import PYTHON_LOCAL, devpi_asked, server_options
 from suites.offline.offline_latency import BATCH, BATCH_SIZE, EXPIRED, FIRST_CONTACT, GUIDE_ARGS, TEN, Latency, measure, pip_published, publish_batch
 
 ALLOWANCE = 1.5  # seconds of pip's and devpi's own jitter on a loaded 2-core machine

@@ -19,20 +19,20 @@ import re
 
 import pytest
 
-from fake_upstreams import Mode
+from fake_upstreams.behaviours import error_5xx, refuse
 from fixtures.catalogue import PUBLIC_PROJECT
 from suites.offline.offline_checks import assert_served_same_file, pip_errors
 from suites.offline.offline_intranets import PYPI, PYTHON_LOCAL
 
 PIP_RETRIES_BOUND = 60.0  # pip's 5 retries with 0.25 s back-off take ~8 s; the rest is pip's own work
 
-PYPI_WAYS = {Mode.REFUSE: "PyPI refuses connections", Mode.ERROR_5XX: "PyPI answers 503 Service Unavailable"}
+PYPI_WAYS = {"refuse": (refuse, "PyPI refuses connections"), "5xx": (error_5xx, "PyPI answers 503 Service Unavailable")}
 
 
 @pytest.mark.promise("O5")
-@pytest.mark.parametrize("mode", list(PYPI_WAYS), ids=[m.value for m in PYPI_WAYS])
+@pytest.mark.parametrize("way", list(PYPI_WAYS))
 @pytest.mark.reads_setting("mirror_use_external_urls")
-def test_a_pypi_outage_fails_public_packages_clearly_and_spares_private_ones(mode, devpi, fresh_local, fake_pypi,
+def test_a_pypi_outage_fails_public_packages_clearly_and_spares_private_ones(way, devpi, fresh_local, fake_pypi,
                                                                             fake_artifactory, pip_client, packages,
                                                                             project_name, watch, figure, effective_setting):
     """With the intranet up and PyPI gone, `pip download numpy` fails with an error that names numpy
@@ -47,11 +47,12 @@ def test_a_pypi_outage_fails_public_packages_clearly_and_spares_private_ones(mod
     assert public_online.ok and private_online.ok, f"[O5] precondition failed\n{public_online}\n{private_online}"
     assert public_online.file(PUBLIC_PROJECT).served_by == fresh_local.clone_of(PYPI), f"[O5] precondition\n{public_online}"
 
-    with fake_pypi.fault(mode):
+    gone, means = PYPI_WAYS[way]
+    with fake_pypi.misbehave(gone()):
         public = pip_client.download(PUBLIC_PROJECT, index_url=fresh_local.simple_url, args=("--prefer-binary",))
         private = pip_client.download(name, index_url=fresh_local.simple_url)
 
-    situation = f"{PYPI_WAYS[mode]} while the intranet is up"
+    situation = f"{means} while the intranet is up"
     assert_served_same_file("O5", situation, private, private_online.file(name), bound=10.0,
                             bound_why="pip's own work; devpi keeps PyPI's project list and does not ask for it")
     assert private.file(name).served_by == fresh_local.clone_of(PYTHON_LOCAL), f"[O5] {situation}\n{private}"
@@ -59,8 +60,8 @@ def test_a_pypi_outage_fails_public_packages_clearly_and_spares_private_ones(mod
         # The guide's cache-PyPI note: devpi kept PyPI's file, so the outage costs the user nothing for it.
         assert_served_same_file("O5", f"{situation}, root/pypi caching (the guide's note)", public,
                                 public_online.file(PUBLIC_PROJECT), bound=10.0, bound_why="pip's own work, from devpi's copy")
-        figure(f"O5_{mode.value}_cached_public_seconds", round(public.seconds, 1),
-               f"O5 {mode.value}: root/pypi caches (the guide's note): pip got {PUBLIC_PROJECT} from devpi's copy in "
+        figure(f"O5_{way}_cached_public_seconds", round(public.seconds, 1),
+               f"O5 {way}: root/pypi caches (the guide's note): pip got {PUBLIC_PROJECT} from devpi's copy in "
                f"{public.seconds:.1f} s with PyPI gone")
         return
     assert not public.ok, (
@@ -74,7 +75,7 @@ def test_a_pypi_outage_fails_public_packages_clearly_and_spares_private_ones(mod
         f"[O5] {situation}: pip took {public.seconds:.1f} s to fail for {PUBLIC_PROJECT} (bound {PIP_RETRIES_BOUND:.0f} s, "
         f"pip's own retries)\n{public}")
     said = " ".join(line.strip() for line in errors.splitlines() if re.search(r"×|╰─>|Error:|Exception", line))
-    figure(f"O5_{mode.value}_pip_seconds_to_fail", round(public.seconds, 1),
-           f"O5 {mode.value}: pip failed for {PUBLIC_PROJECT} after {public.seconds:.1f} s "
+    figure(f"O5_{way}_pip_seconds_to_fail", round(public.seconds, 1),
+           f"O5 {way}: pip failed for {PUBLIC_PROJECT} after {public.seconds:.1f} s "
            f"(exit status {public.returncode}), "
            f"saying: {said}; the private package took {private.seconds:.1f} s")

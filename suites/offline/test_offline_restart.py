@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from fake_upstreams import Mode
+from fake_upstreams.behaviours import refuse
 from suites.offline.offline_checks import assert_served_same_file
 from suites.offline.offline_intranets import PYTHON_LOCAL, server_options
 
@@ -36,7 +36,7 @@ def test_the_cached_copy_survives_a_restart_while_the_intranet_is_gone(make_devp
     stored = sorted(server.serverdir.rglob(dist.filename))
     assert stored, f"[O3] precondition: devpi served {dist.filename} but has no copy under {server.serverdir}"
 
-    with fake_artifactory.fault(Mode.REFUSE):
+    with fake_artifactory.misbehave(refuse()):
         old_pid = server.pid
         server.restart()
         log_from = server.log_size()

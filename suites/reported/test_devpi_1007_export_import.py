@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pytest
 
-from fake_upstreams import Mode
+from fake_upstreams.behaviours import refuse
 from fixtures.clients import PipClient
 
 
@@ -43,7 +43,7 @@ def test_cached_private_file_is_served_after_export_and_import_with_mirrored_fil
                                                                                   pip_client):
     old, file = cached
     new = make_devpi(imported_from=old, mirrored_files=True)
-    with fake_artifactory.fault(Mode.REFUSE):
+    with fake_artifactory.misbehave(refuse()):
         listed = pip_client.download(file.name, index_url=new.index_url("root/local"))
         locked = pip_client.download(file.url.replace(old.url, new.url), index_url=new.index_url("root/local"))
     assert listed.ok and listed.file(file.name).sha256 == file.sha256, (

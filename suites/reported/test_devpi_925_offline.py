@@ -42,7 +42,7 @@ def test_cached_private_package_when_the_intranet_breaks_mid_answer(way, devpi, 
     # As if devpi's cache expiry had passed: it asks the intranet for the page again.
     devpi.api.set_index_options(fresh_local.clone_of("root/python-local"), mirror_cache_expiry=0)
 
-    with fake_artifactory.misbehaving(WAYS[way](), project=name):
+    with fake_artifactory.misbehave(WAYS[way](), project=name):
         mark = fake_artifactory.log.mark()
         offline = pip_client.download(name, index_url=fresh_local.simple_url)
     fake_artifactory.log.assert_requested(rf"/simple/{name}/", since=mark,
@@ -50,7 +50,7 @@ def test_cached_private_package_when_the_intranet_breaks_mid_answer(way, devpi, 
 
     if not offline.ok and way == "captive portal 200" and "from versions: none" in offline.stderr:
         # Masked or lost? With the intranet then simply broken, devpi falls back to whatever it stored last.
-        with fake_artifactory.misbehaving(reset(), project=name):
+        with fake_artifactory.misbehave(reset(), project=name):
             later = pip_client.download(name, index_url=fresh_local.simple_url)
         lost = "and lost them: with the intranet broken afterwards pip still finds none" if not later.ok else (
             "for as long as the portal answered")

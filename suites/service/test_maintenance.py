@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from fake_upstreams import Mode
+from fake_upstreams.behaviours import refuse
 from fixtures.catalogue import PRIVATE_PROJECT
 from fixtures.launchd import DOMAIN
 from suites.service.service_support import LABEL, replace, started
@@ -50,7 +50,7 @@ def test_stop_and_start_keep_the_cache_and_the_indexes_and_uninstall_leaves_noth
     service.check_step("start", "S6")
     service.wait_ready()
     assert configs(service) == before, f"[S6] the indexes changed across stop.sh and start.sh\nbefore: {before}\nafter: {configs(service)}"
-    with fake_artifactory.fault(Mode.REFUSE):
+    with fake_artifactory.misbehave(refuse()):
         cached = service.pip.download(PRIVATE_PROJECT)
     assert cached.ok and cached.file(PRIVATE_PROJECT).sha256 == online.file(PRIVATE_PROJECT).sha256, (
         f"[S6] after stop.sh and start.sh the cached {PRIVATE_PROJECT} was not served with the intranet gone\n{cached}")

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from fake_upstreams import Mode
+from fake_upstreams.behaviours import refuse
 from fixtures import launchd
 from fixtures.catalogue import PRIVATE_PROJECT
 from fixtures.devpi import DevpiServer, die_with_parent
@@ -74,7 +74,7 @@ def test_sigterm_and_sigint_stop_devpi_server_cleanly_and_the_next_start_serves_
 
     wrapper = launch_wrapper(service)
     service.wait_ready()
-    with fake_artifactory.fault(Mode.REFUSE):
+    with fake_artifactory.misbehave(refuse()):
         cached = service.pip.download(PRIVATE_PROJECT)
     assert cached.ok and cached.file(PRIVATE_PROJECT).sha256 == online.file(PRIVATE_PROJECT).sha256, (
         f"[S2] after a stop by SIGTERM, the next start did not serve the cached {PRIVATE_PROJECT}\n{cached}")

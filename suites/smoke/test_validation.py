@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from fake_upstreams import Mode
+from fake_upstreams.behaviours import refuse
 from fixtures.catalogue import PRIVATE_PROJECT, PRIVATE_VERSION, PUBLIC_PROJECT, PUBLIC_VERSION
 
 
@@ -38,7 +38,7 @@ def test_private_package_is_still_served_when_the_intranet_refuses(devpi, fake_a
     online = pip_client.download(PRIVATE_PROJECT)
     assert online.ok, f"[O1] precondition: pip could not download {PRIVATE_PROJECT} while online\n{online}"
 
-    with fake_artifactory.fault(Mode.REFUSE):
+    with fake_artifactory.misbehave(refuse()):
         offline = pip_client.download(PRIVATE_PROJECT)
 
     assert offline.ok, f"[O1] with the intranet refusing connections, pip could not get the cached {PRIVATE_PROJECT}\n{offline}"

@@ -24,7 +24,7 @@ import pytest
 
 from packaging.version import Version
 
-from fake_upstreams import Mode
+from fake_upstreams.behaviours import refuse
 from fixtures import progress
 from fixtures.deployment import STEPS, Deployment, requested_index_config
 from fixtures.devpi import DevpiServer, DevpiStartError, NothingLoaded, ScriptFailed
@@ -59,7 +59,7 @@ def check(server, before: Before, asked, fake_artifactory, pip_client, way: Upgr
         except Exception as exc:  # noqa: BLE001
             way.problems.append(f"{index} is gone: {exc}")
     way.problems.extend(lost_settings(before.configs, after, asked))
-    with fake_artifactory.fault(Mode.REFUSE):
+    with fake_artifactory.misbehave(refuse()):
         got = pip_client.download(before.private.name, index_url=server.index_url("root/local"))
     if not got.ok or not got.files:
         way.problems.append(f"the cached {before.private.filename} is not served with the intranet gone")
