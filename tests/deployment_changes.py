@@ -469,9 +469,10 @@ ADVICE_EXEMPT = {
                                     "StandardOutPath) keeps the reason readable: applied by the sound change 'advice: the "
                                     "plist's StandardOutPath and StandardErrorPath (D3)', under which the scenario judges "
                                     "(the recovery, touch the file, it checks itself)",
-    "S4-upgrade-needs-export": "its advice is a procedure across a major version (export with the old devpi, a new "
-                               "environment, import) that the scenario runs and checks itself; an upgrade.sh doing it "
-                               "as a sound change needs a 6 -> 7 rehearsal, not done yet",
+    "S4-upgrade-needs-export": "its advice is the migration to devpi 7 (deployment-devpi7/upgrade.sh: export with the "
+                               "old devpi, update, import), a copy of its own beside the guide, proven on a 6 -> 7 "
+                               "rehearsal by tests/test_devpi7_selftest.py::test_the_migrated_upgrade_of_the_guides_6_"
+                               "keeps_configuration_cached_files_and_logins_on_7 (opt-in: runs on 7 belong to the matrix)",
     "C3-pip-search-uncached-version": "met only where devpi-web is installed (the sound change 'advice: devpi-web beside "
                                       "devpi-server (S5, C3)'); its advice is a practice (fetch a project through devpi "
                                       "before searching for it) or giving up pip search, no change of the deployment",
