@@ -82,7 +82,8 @@ def test_every_scenario_the_catalogue_names_exists():
     done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--collect-only", "-q", *named],
                           cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     collected = set(done.stdout.splitlines())
-    gone = [s for s in named if s not in collected]
+    # A parametrized scenario named without its ids is all of them, as pytest itself takes it.
+    gone = [s for s in named if s not in collected and not any(c.startswith(s + "[") for c in collected)]
     assert done.returncode == 0 and not gone, (
         f"tests/deployment_changes.py names scenarios that no longer exist (renamed?): {gone}\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
 

@@ -537,7 +537,7 @@ class StrainMachine(DeploymentMachine):
         partial = [p for p, kind, _ in judged if kind == "partial"]
         if partial:
             self.wait_out_the_cache_expiry()
-            for project in dict.fromkeys(partial):
+            for project in {p.name: p for p in partial}.values():  # one late pip per project, not per client
                 late = self.world.pip.download(project.name, args=("--disable-pip-version-check",))
                 assert late.ok and late.file(project.name).sha256 == project.greatest.sha256, (
                     f"[D1] after a crowd got incomplete pages of {project.name} and a cache expiry, one pip alone should "
