@@ -17,10 +17,19 @@ from fake_upstreams.behaviours import refuse
 from fixtures import launchd
 from fixtures.catalogue import PRIVATE_PROJECT
 from fixtures.devpi import DevpiServer, die_with_parent
+from fixtures.launchd.plist import DEFAULT_EXIT_TIMEOUT
 from suites.service.service_support import LABEL, READY_TIMEOUT, STOP_TIMEOUT, started
 from suites.service.wrapper_advice import SAYS
 
-LOST_AFTER = 10.0  # s: a forwarded stop ends devpi-server in under 1 s, even during its start-up on a loaded machine
+
+
+def stop_window(svc: DevpiServer) -> float:
+    """launchd's ExitTimeOut for the plist (0: it never SIGKILLs; the default's window then): a stop that ends
+    everything within it works as launchd sees it. devpi-server takes a SIGINT only between Python steps, and its
+    start-up derives a key in C for seconds (tens of them on a loaded machine), so a stop that lands there waits."""
+    return float(svc.plist().get("ExitTimeOut", DEFAULT_EXIT_TIMEOUT)) or DEFAULT_EXIT_TIMEOUT
+
+NEVER_ANSWERED = "devpi-server never answered"
 MOMENTS = ("before its signal handlers", "while it starts devpi-server", "1 s after devpi-server was exec'd")
 TRIES = 2
 # The advice of the findings (wrapper_advice.py), applied to a copy by the sound changes of tests/.
@@ -39,7 +48,7 @@ def launch_wrapper(svc: DevpiServer, *program: str) -> subprocess.Popen:
 
 def status_text(code: int | None) -> str:
     if code is None:
-        return f"still running {LOST_AFTER:.0f} s later"
+        return "still running at launchd's ExitTimeOut"
     return f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
 
 
@@ -127,7 +136,7 @@ def stop_at(svc: DevpiServer, moment: str) -> dict:
     # Read right after the signal: a devpi-server that answers already was no longer starting.
     answering = svc.api.is_ready()
     try:
-        status = wrapper.wait(LOST_AFTER)
+        status = wrapper.wait(stop_window(svc))
     except subprocess.TimeoutExpired:
         status = None
     outcome = {"moment": moment, "wrapper": status_text(status), "answering": answering, "second stop": None}
@@ -140,7 +149,10 @@ def stop_at(svc: DevpiServer, moment: str) -> dict:
             outcome["wrapper"] += ", then SIGKILL (launchd after ExitTimeOut)"
     server = svc.devpi_server()
     outcome["devpi-server left"] = server.pid if server else None
-    outcome["lost"] = status is None or server is not None
+    # The first stop took effect after the window, by itself (devpi-server ended while still starting): launchd's
+    # SIGKILL would have ended only the wrapper, and devpi-server would have gone the same way. Late, not lost.
+    outcome["late"] = status is None and server is None and outcome["second stop"].startswith(NEVER_ANSWERED)
+    outcome["lost"] = (status is None and not outcome["late"]) or server is not None
     svc.kill_leftovers()
     return outcome
 
@@ -151,11 +163,11 @@ def second_stop(svc: DevpiServer, wrapper: subprocess.Popen) -> str:
     deadline = time.monotonic() + READY_TIMEOUT
     while not svc.api.is_ready():
         if wrapper.poll() is not None or svc.devpi_server() is None or time.monotonic() > deadline:
-            return f"devpi-server never answered (wrapper {status_text(wrapper.poll())})"
+            return f"{NEVER_ANSWERED} (wrapper {status_text(wrapper.poll())})"
         time.sleep(0.2)
     wrapper.send_signal(signal.SIGTERM)
     try:
-        status = wrapper.wait(LOST_AFTER)
+        status = wrapper.wait(stop_window(svc))
     except subprocess.TimeoutExpired:
         return f"a second SIGTERM once devpi-server answered was lost too: the wrapper {status_text(None)}"
     if svc.devpi_server() is not None:
@@ -185,9 +197,10 @@ def test_a_stop_at_any_moment_of_the_wrappers_start_stops_everything(service, fi
                       for o in outcomes)
     for moment in MOMENTS:
         tried = [o for o in outcomes if o["moment"] == moment]
-        lost = sum(o["lost"] for o in tried)
+        lost, late = sum(o["lost"] for o in tried), sum(o["late"] for o in tried)
         figure(f"s2_lost_{MOMENTS.index(moment)}", f"{lost}/{len(tried)}",
-               f"a SIGTERM {moment}: lost in {lost} of {len(tried)} tries")
+               f"a SIGTERM {moment}: lost in {lost} of {len(tried)} tries"
+               + (f", taken only after launchd's ExitTimeOut (devpi-server still starting) in {late}" if late else ""))
     assert not any(o["lost"] for o in outcomes if o["moment"] == MOMENTS[0]), (
         f"[S2] a stop was lost before the wrapper had installed its signal handlers:\n{table}")
     other = [o for o in outcomes if o["lost"] and not as_the_finding(o)]
