@@ -112,3 +112,8 @@ def test_a_server_not_configured_as_asked_is_named_in_its_own_words_on_7():
         "root/pypi: asked remote_url='http://127.0.0.1:2/simple/', devpi reports remote_url='https://pypi.org/simple/'",
         "root/local: asked bases='root/python-local,root/pypi', devpi reports bases=[]",
     ]
+
+
+def test_the_guides_storage_keeps_its_metadata_in_the_file_of_the_running_version():
+    assert SIX.database_file("sqlite") == ".sqlite"
+    assert SEVEN.database_file("sqlite") == ".sqlite_alchemy"

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from fixtures.deployment import DeploymentError
+from fixtures.devpi_versions import dialect
 from fixtures.launchd import DOMAIN
 from fixtures.steps import StepFailed
 from suites.service.service_support import LABEL
@@ -19,7 +20,7 @@ def digest(folder) -> dict[str, str]:  # noqa: ANN001
 
 
 @pytest.mark.promise("S1")
-def test_devpi_init_gives_a_server_directory_the_service_starts_on_and_a_second_init_refuses(service, figure):
+def test_devpi_init_gives_a_server_directory_the_service_starts_on_and_a_second_init_refuses(service, figure, devpi_server_version):
     serverdir = service.settings.serverdir
     assert not serverdir.exists()
     try:
@@ -29,10 +30,12 @@ def test_devpi_init_gives_a_server_directory_the_service_starts_on_and_a_second_
     service.step("service")
     args = service.plist()["ProgramArguments"]
     runs_on = Path(args[args.index("--serverdir") + 1]) if "--serverdir" in args else None
-    missing = [name for name in (".serverversion", ".sqlite") if runs_on is None or not (runs_on / name).is_file()]
+    words = dialect(devpi_server_version)  # the guide's storage in the words of the devpi-server installed
+    storage, database = words.storage("sqlite"), words.database_file("sqlite")
+    missing = [name for name in (".serverversion", database) if runs_on is None or not (runs_on / name).is_file()]
     assert not missing, (
         f"[S1] the service runs devpi-server on {runs_on} (the plist's --serverdir), where the deployment's devpi-init "
-        f"(--storage sqlite) left no {' and no '.join(missing)}: it initialised another directory, or another storage")
+        f"(--storage {storage}) left no {' and no '.join(missing)}: it initialised another directory, or another storage")
     service.step("start")
     seconds = service.wait_until(lambda: service.api.is_ready() or service.events("exited"), f"devpi-server at {service.url}")
     assert not service.events("exited"), (
