@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from packaging.version import Version
 
-from suites.model.model import DeploymentModel, Release, known_traceback, log_entries, pip_pick, tracebacks, uv_pick
+from fixtures.exchanges import CACHED_FILE_500, CONCURRENT_FILE_500, finding_of, log_entries, tracebacks
+from suites.model.model import DeploymentModel, Release, pip_pick, uv_pick
 
 
 def release(version: str, side: str = "intranet", *, yanked: bool = False) -> Release:
@@ -113,7 +114,7 @@ def test_a_traceback_stays_with_its_log_entry_and_only_the_reported_one_is_known
     entries = log_entries(LOG)
     assert len(entries) == 3
     crashes = [e for e in entries if "Traceback" in e]
-    assert [known_traceback(e) for e in crashes] == ["O1-outage-logs-traceback", None]
+    assert [finding_of(e) for e in crashes] == ["O1-outage-logs-traceback", None]
 
 
 def test_a_traceback_no_finding_reports_is_unknown_beside_the_known_outage_ones():
@@ -122,14 +123,40 @@ def test_a_traceback_no_finding_reports_is_unknown_beside_the_known_outage_ones(
     made_up = ("2026-11-30 02:50:02,001 ERROR [req6] serving stale links for 'p'\nTraceback (most recent call last):\n"
                "  File \"mirror.py\", line 1\nsqlite3.OperationalError: database is locked\n")
     known, unknown = tracebacks(LOG + made_up)
-    assert [known_traceback(e) for e in known] == ["O1-outage-logs-traceback"]
+    assert [finding_of(e) for e in known] == ["O1-outage-logs-traceback"]
     assert len(unknown) == 2 and "KeyError" in unknown[0] and "database is locked" in unknown[1]
 
 
 def test_a_stale_links_warning_with_an_upstream_error_is_the_known_outage_traceback():
     entry = ("2026-11-30 03:38:52,400 WARNI [req1] [Rtx14] serving stale links, because of exception Traceback "
              "(most recent call last):\n  File \"mirror.py\", line 886\ndevpi_server.model.UpstreamError: 503 status on GET\n")
-    assert known_traceback(entry) == "O1-outage-logs-traceback"
+    assert finding_of(entry) == "O1-outage-logs-traceback"
+
+
+# devpi-server 7.0.0b4's log, as the state machine met it (matrix cell 7.0.0b4:deployment-devpi7 at 43d351c).
+CACHED_FILE_500_ENTRY = """2026-12-06 11:44:03,713 ERROR Exception while serving /root/python-local/+f/8ab/cd0e498396f18/model_2_2-1.0-py3-none-any.whl
+Traceback (most recent call last):
+  File "/x/site-packages/waitress/task.py", line 422, in start_response
+    self.content_length = int(v)
+ValueError: invalid literal for int() with base 10: 'None'
+"""
+
+
+def test_devpi7s_cached_file_500_is_its_finding_and_names_its_file():
+    assert finding_of(CACHED_FILE_500_ENTRY) == "O1-devpi7-cached-file-500"
+    assert CACHED_FILE_500.entries(CACHED_FILE_500_ENTRY, about="model_2_2-1.0-py3-none-any.whl")
+    assert not CACHED_FILE_500.entries(CACHED_FILE_500_ENTRY, about="model_3_3-2.0-py3-none-any.whl")
+    # the same ValueError raised anywhere else is no answer devpi served
+    elsewhere = CACHED_FILE_500_ENTRY.replace("Exception while serving", "while handling")
+    assert finding_of(elsewhere) is None
+
+
+def test_devpi7s_concurrent_store_is_its_finding():
+    entry = ("2026-12-06 10:01:02,003 ERROR Exception while serving /root/pypi/+f/1ba/x.whl\nTraceback (most recent "
+             "call last):\n  File \"filestore_fs_base.py\", line 80, in new_open\n    assert not self.exists(path)\n"
+             "AssertionError\n")
+    assert finding_of(entry) == "D1-devpi7-concurrent-file-500"
+    assert CONCURRENT_FILE_500.entries(entry, about="/root/pypi/+f/1ba/x.whl")
 
 
 def test_pip_log_error_answers_from_devpi_are_found(tmp_path):

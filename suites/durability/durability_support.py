@@ -76,7 +76,7 @@ def crowd_outcome(answer: object, version: str, sha256: str, alone: dict[str, st
     listing `alone`, filename -> sha256): "same"; "partial" (nothing, or only some of the alone page's links,
     each the same file: a page without the links of an upstream, or devpi's 404 for a page with none); "other" (a link or a file the alone client
     never saw); "file-500" (plain HTTP's file answered 500: D1-devpi7-concurrent-file-500 where devpi's log
-    holds CONCURRENT_FILE_500); "error" (anything else). An answer is a Resolution (pip, uv), an exception, or
+    holds fixtures/exchanges.py's CONCURRENT_FILE_500); "error" (anything else). An answer is a Resolution (pip, uv), an exception, or
     plain HTTP's (page status, page links as `page_links` gives them, `sha256_of_url` of the file or None)."""
     if isinstance(answer, Exception):
         return "error", repr(answer)
@@ -109,11 +109,6 @@ def crowd_outcome(answer: object, version: str, sha256: str, alone: dict[str, st
     if file_answer is None or file_answer[:2] != (200, sha256):
         return "error", f"http file {file_answer and file_answer[:3]}"
     return "same", f"http page and file sha256={sha256[:16]}"
-
-
-# devpi-server 7's log when two requests store the same file at once (filestore_fs_base.py `new_open`): the second
-# fails its assertion that the file does not exist yet, and its client gets a 500.
-CONCURRENT_FILE_500 = "assert not self.exists(path)"
 
 
 def raw_client(page_url: str, filename: str) -> Callable[[], tuple[int, dict[str, tuple[str, str]], tuple | None]]:

@@ -27,7 +27,6 @@ answers three questions, and answers "either" where the promises leave devpi a w
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from packaging.specifiers import SpecifierSet
@@ -184,27 +183,3 @@ class DeploymentModel:
                      f"{'a change devpi may not have seen yet' if self.unseen_change else 'devpi has had a cache expiry since the last change'}")
         lines.append(f"  fetched from the intranet once: {', '.join(sorted(self.fetched)) or '(nothing)'}")
         return "\n".join(lines)
-
-
-_LOG_ENTRY = re.compile(r"^(?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)", re.M)
-
-
-def log_entries(text: str) -> list[str]:
-    """devpi-server's log cut into entries, each starting at a timestamp (a traceback stays with its line)."""
-    return [entry for entry in _LOG_ENTRY.split(text) if entry.strip()]
-
-
-def tracebacks(log: str) -> tuple[list[str], list[str]]:
-    """The log entries of devpi's log text that hold a traceback: (those a finding reports, the unknown ones)."""
-    crashes = [entry for entry in log_entries(log) if "Traceback" in entry]
-    return [e for e in crashes if known_traceback(e)], [e for e in crashes if not known_traceback(e)]
-
-
-def known_traceback(entry: str) -> str | None:
-    """The finding a logged traceback is already reported as, or None for one nobody has reported."""
-    outage = "Task exception was never retrieved" in entry or "serving stale" in entry
-    if outage and "UpstreamError" in entry:
-        return "O1-outage-logs-traceback"
-    if "assert not self.exists(path)" in entry and "new_open" in entry:  # suites/durability CONCURRENT_FILE_500
-        return "D1-devpi7-concurrent-file-500"
-    return None

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from fake_upstreams.behaviours import error_5xx, hang
-from suites.model.model import tracebacks
+from fixtures.exchanges import tracebacks
 from suites.offline.offline_intranets import PYTHON_LOCAL, cache_expiry, server_options
 
 EXPIRY = 2
@@ -29,7 +29,7 @@ def test_an_intranet_outage_leaves_no_traceback_in_devpis_log(way, deployment, m
       goes on alone, fails with ReadTimeout, and asyncio logs "Task exception was never retrieved";
     - 503: "serving stale links, because of exception Traceback ... UpstreamError: 503 status".
     A crash report in the log of a healthy outage is one the person on call has to read and dismiss. Any
-    other traceback (model.known_traceback does not know it) fails O1."""
+    other traceback (fixtures/exchanges.py does not know it) fails O1."""
     copy = deployment.copy_with_server_options(tmp_path / "deployment", "--mirror-cache-expiry", str(EXPIRY),
                                                version=devpi_server_version)
     server = make_devpi(deployment=copy.source)

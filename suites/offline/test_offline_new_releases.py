@@ -18,6 +18,7 @@ import time
 
 import pytest
 
+from fixtures.exchanges import CACHED_FILE_500
 from fixtures.indexes import clone_root_local
 from suites.offline.offline_checks import assert_served_same_file
 from fixtures.upstreams import WAYS
@@ -161,10 +162,6 @@ def test_when_the_intranet_comes_back_new_releases_are_picked_up_and_nothing_cac
            f"after {seen_at - back_at:.1f} s (mirror_cache_expiry=0 set by the test)")
 
 
-# devpi-server 7.0.0b4's answer for a cached file whose entry lost its size when the page was re-read (waitress).
-CONTENT_LENGTH_NONE = "invalid literal for int() with base 10: 'None'"
-
-
 def cached_file_500(devpi, pinned, before, log_mark: int, finding) -> None:  # noqa: ANN001
     """devpi-server 7 (measured on 7.0.0b4; 6.20.3 serves it): a file of the mirror cached before the intranet's page
     gained a release answers 500 once devpi has re-read that page, intranet up; waitress fails on a Content-Length
@@ -174,10 +171,10 @@ def cached_file_500(devpi, pinned, before, log_mark: int, finding) -> None:  # n
     log = devpi.log_tail(5000, since=log_mark)
     if pinned.ok or not devpi.api.dialect.renamed or "too many 500 error responses" not in pinned.stdout + pinned.stderr:
         return
-    if CONTENT_LENGTH_NONE not in log or before.filename not in log:
+    if not CACHED_FILE_500.entries(log, about=before.filename):
         return
     finding("O1-devpi7-cached-file-500", f"devpi-server {devpi.api.server_version}: pip could not get {before.filename}, "
             f"cached by {before.served_by} before the intranet published a newer release; devpi answered 500 to every "
-            f"GET of its cached file (its log: ValueError: {CONTENT_LENGTH_NONE}, waitress's start_response). "
+            f"GET of its cached file (its log: {CACHED_FILE_500.what}, waitress's start_response). "
             f"devpi-server 6.20.3 serves it. Advice: stay on 6.x until devpi fixes it, or pin nothing older than the "
             f"newest private release")
