@@ -137,7 +137,8 @@ XDIST = ["-n", "2"]
 @pytest.mark.parametrize(("workers", "how", "stuck"), [
     # README's second command, as CI runs it, cancelled; here the same as a terminal's Ctrl-C
     pytest.param([], "SIGINT to pytest", False, id="serial-SIGINT-to-pytest"),
-    pytest.param([], "SIGTERM to pytest", False, id="serial-SIGTERM-to-pytest"),  # no teardown at all
+    pytest.param([], "SIGTERM to pytest", False, id="serial-SIGTERM-to-pytest"),  # a CI runner's timeout
+    pytest.param(XDIST, "SIGTERM to pytest", False, id="xdist-SIGTERM-to-pytest"),
     pytest.param(XDIST, "SIGINT to the group", False, id="xdist-SIGINT-to-the-group"),  # a terminal's Ctrl-C
     pytest.param(XDIST, "SIGINT to pytest", True, id="xdist-stuck-SIGINT-to-pytest"),  # a CI runner's cancel
     pytest.param(XDIST, "SIGKILL to a worker", False, id="xdist-SIGKILL-to-a-worker"),
@@ -176,3 +177,5 @@ def test_a_stopped_run_leaves_no_process_and_no_port(tmp_path, devpi_prefix, wor
     listening = watched.listening()
     assert not (left or alive or listening), (
         f"{how} left processes or ports behind:\n" + "\n".join(sorted({*left, *alive, *listening})) + "\n" + output[-3000:])
+    if how == "SIGTERM to pytest":  # a CI runner's cancel: the run says it was stopped, and where, as for Ctrl-C
+        assert "KeyboardInterrupt" in output and "signal SIGTERM" in output, output[-3000:]

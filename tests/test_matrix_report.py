@@ -99,6 +99,17 @@ def test_every_behaviour_that_differs_between_the_release_and_the_migrated_7_wit
     assert "guide as written" not in text, "the guide as written on 7 is not what users upgrade to"
 
 
+def test_a_figure_of_a_test_of_several_promises_differs_once_at_its_first_promise():
+    machine = "tracebacks devpi logged that a finding already reports (O1-devpi7-cached-file-500: 24)"
+    six = {p: entry("kept") for p in ("C4", "D1", "R3")}
+    seven = {p: entry("kept", (machine,)) for p in ("C4", "D1", "R3")}
+    cells = [suites_cell("6.20.3", six), suites_cell("7.0.0b4:deployment-devpi7", seven)]
+    text = section(matrix.report_of(cells), "6.20.3 -> 7.0.0b4, migrated: every behaviour that differs")
+    assert text.count(machine) == 1, text
+    assert "### C4:" in text and f"{machine} (a figure of D1, R3 too)" in text, text
+    assert "### D1" not in text and "### R3" not in text, text
+
+
 def test_a_figure_in_devpi_7s_words_is_the_same_behaviour():
     six = "O4: with mirror_cache_expiry=2 set by the test, type=mirror, --mirror-cache-expiry 1800 (+0.4 s, port 38665)"
     seven = "O4: with remote_refresh_delay=2 set by the test, type=remote, --remote-refresh-delay 1800 (-1.2 s, port 41234)"
