@@ -121,7 +121,8 @@ def test_the_guides_upgrade_keeps_configuration_cached_files_and_logins(
     dist = packages.sdist(name, "1.0.0")
     fake_artifactory.publish(dist)
 
-    ways = [UpgradeWay("in place", commands=[
+    # The deployment's own upgrade: the guide's works in place; a migration's may export and import on the way.
+    ways = [UpgradeWay(f"by {deployment.source.name}/upgrade.sh", commands=[
         f"DEPLOY_DEVPI_SERVER_VERSION={b} {deployment.source / STEPS['upgrade'].script}  # launchctl bootout, "
         "the environment updated, launchctl bootstrap"])]
     service = make_devpi(deployment=before_deployment, prefix=env, home=home, own_home=False)
@@ -155,7 +156,8 @@ def test_the_guides_upgrade_keeps_configuration_cached_files_and_logins(
         state = ("kept everything" if way.kept_everything else f"lost: {'; '.join(way.problems)}" if way.started else
                  f"refused: {way.refused}" if way.refused else "did not start")
         token = {True: "; root's login token still valid", False: "; root's login token no longer valid", None: ""}
-        figure(f"S4_{a}_to_{b}_{way.way.replace(' ', '_')}", way.kept_everything,
+        key = "upgrade_sh" if way is ways[0] else way.way.replace(" ", "_")
+        figure(f"S4_{a}_to_{b}_{key}", way.kept_everything,
                f"S4 {a} -> {b}, {way.way}: {state}{token[way.token_kept]}")
     summary = "\n".join(f"- {w.way}: {'kept everything' if w.kept_everything else 'FAILED'}\n  evidence: {w.evidence.strip()[:1500]}"
                         for w in ways)
