@@ -1,4 +1,5 @@
-"""Self-tests run the suite itself in a child pytest; these fixtures do that and check it left nothing."""
+"""Self-tests run the suite itself in a child pytest; these fixtures do that and check it left nothing. The fake
+upstreams' own tests get their upstreams here, filled with the `dists` their module gives."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from pathlib import Path
 import pytest
 from suite_runs import SuiteRun, child_run
 
+from fake_upstreams import FakeUpstream, fake_artifactory, fake_pypi
 from fixtures.deployment import BUNDLED, Deployment
+from fixtures.packages import Dist
 
 Change = tuple[str, str, str]
 
@@ -126,3 +129,25 @@ def catalogue_run_of(item: pytest.Item) -> dict[str, object] | None:
     if isinstance(change := params.get("change"), SoundChange):
         return {"changes": change.changes, "scenarios": change.scenarios, "args": change.args}
     return None
+
+
+@pytest.fixture(params=["artifactory", "pypi"])
+def upstream(request: pytest.FixtureRequest, tmp_path: Path, dists: list[Dist]) -> Iterator[FakeUpstream]:
+    """Each fake upstream in turn, serving the module's `dists`."""
+    with (fake_pypi if request.param == "pypi" else fake_artifactory)(tmp_path / "upstream") as fake:
+        fake.publish(*dists)
+        yield fake
+
+
+@pytest.fixture
+def pypi(tmp_path: Path, dists: list[Dist]) -> Iterator[FakeUpstream]:
+    with fake_pypi(tmp_path / "pypi") as fake:
+        fake.publish(*dists)
+        yield fake
+
+
+@pytest.fixture
+def artifactory(tmp_path: Path, dists: list[Dist]) -> Iterator[FakeUpstream]:
+    with fake_artifactory(tmp_path / "artifactory") as fake:
+        fake.publish(*dists)
+        yield fake

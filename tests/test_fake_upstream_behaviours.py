@@ -9,14 +9,13 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 import requests
 
-from fake_upstreams import FakeUpstream, Route, fake_artifactory, fake_pypi
+from fake_upstreams import FakeUpstream, Route, fake_pypi
 from fake_upstreams.behaviours import (
     PEP691,
     Behaviour,
@@ -50,21 +49,6 @@ def dists(tmp_path: Path) -> list[Dist]:
     # A body well above the few bytes the byte-level faults let through.
     return [build_wheel(where, PROJECT, "1.0", payload="x = 1\n" * 2000), build_sdist(where, PROJECT, "1.0"),
             build_wheel(where, OTHER, "2.0")]
-
-
-@pytest.fixture(params=["pypi", "artifactory"])
-def upstream(request: pytest.FixtureRequest, tmp_path: Path, dists: list[Dist]) -> Iterator[FakeUpstream]:
-    make = fake_pypi if request.param == "pypi" else fake_artifactory
-    with make(tmp_path / "upstream") as fake:
-        fake.publish(*dists)
-        yield fake
-
-
-@pytest.fixture
-def pypi(tmp_path: Path, dists: list[Dist]) -> Iterator[FakeUpstream]:
-    with fake_pypi(tmp_path / "pypi") as fake:
-        fake.publish(*dists)
-        yield fake
 
 
 def page(upstream: FakeUpstream, project: str = PROJECT) -> str:

@@ -7,7 +7,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -54,27 +54,6 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
 @pytest.fixture
 def dists(tmp_path: Path) -> list[Dist]:
     return [build_wheel(tmp_path / "dists", PROJECT, VERSION), build_sdist(tmp_path / "dists", PROJECT, VERSION)]
-
-
-@pytest.fixture(params=sorted(FLAVOURS))
-def upstream(request: pytest.FixtureRequest, tmp_path: Path, dists: list[Dist]) -> Iterator[FakeUpstream]:
-    with FLAVOURS[request.param](tmp_path / "upstream") as fake:
-        fake.publish(*dists)
-        yield fake
-
-
-@pytest.fixture
-def pypi(tmp_path: Path, dists: list[Dist]) -> Iterator[FakeUpstream]:
-    with fake_pypi(tmp_path / "pypi") as fake:
-        fake.publish(*dists)
-        yield fake
-
-
-@pytest.fixture
-def artifactory(tmp_path: Path, dists: list[Dist]) -> Iterator[FakeUpstream]:
-    with fake_artifactory(tmp_path / "artifactory") as fake:
-        fake.publish(*dists)
-        yield fake
 
 
 def project_links(http: requests.Session, fake: FakeUpstream, project: str = NORMALISED) -> tuple[str, dict[str, str]]:
