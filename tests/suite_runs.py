@@ -49,11 +49,18 @@ class SuiteRun:
                 return entry["findings"][finding_id]["status"]
         return "not in the run"
 
-    def finding_gone(self, finding_id: str, moot: set[str] | frozenset[str] = frozenset()) -> bool:
+    def finding_gone(self, finding_id: str, moot: set[str] | frozenset[str] = frozenset(),
+                     among: tuple[str, ...] | None = None) -> bool:
         """No scenario of the run met the finding, and one looked for it: every scenario declaring it ran and
-        did not meet it, but for those in `moot` (node ids, not applicable under the deployment), which skip."""
+        did not meet it, but for those in `moot` (node ids, not applicable under the deployment), which skip.
+        `among` (node ids, or a test's id for all its parameters): only these scenarios count, the ones an
+        advice concerns (a whole run also meets the finding under conditions the advice does not touch: the
+        advice for root/python-local leaves a new project on PyPI as it was)."""
         tests = next((entry["findings"][finding_id]["tests"] for entry in self.report.values()
-                      if finding_id in entry.get("findings", {})), None)
+                      if finding_id in entry.get("findings", {})), None) or {}
+        if among is not None:
+            tests = {status: kept for status, ids in tests.items()
+                     if (kept := [t for t in ids if t in among or t.split("[", 1)[0] in among])}
         if not tests or "reproduced" in tests:
             return False
         return all(test in moot or test.split("[", 1)[0] in moot for test in tests.get("not judged", []))

@@ -145,3 +145,14 @@ def test_a_finding_is_gone_only_where_every_scenario_looking_for_it_ran_without_
     assert not run({"not reproduced": ["suites/a.py::test_b"], "reproduced": ["suites/a.py::test_c"]}).finding_gone("S5-x", moot)
     assert not run({"not judged": ["suites/a.py::test_b"]}).finding_gone("S5-x", moot)
     assert not run({}).finding_gone("S5-x", moot) and not run({"not reproduced": ["t"]}).finding_gone("S5-other", moot)
+
+
+def test_a_whole_run_judges_a_finding_gone_only_in_the_scenarios_its_advice_concerns():
+    """The advice for root/python-local (O7) cures a new intranet project; a new PyPI project keeps the finding,
+    and a whole run of the suite meets it there: not the advice's failure."""
+    tests = {"not reproduced": ["suites/o7.py::test_new[intranet]"], "reproduced": ["suites/o7.py::test_new[pypi]"]}
+    run = SuiteRun(0, "", {"O7": "finding"}, report={"O7": {"findings": {"O7-x": {"status": "reproduced", "tests": tests}}}})
+    assert not run.finding_gone("O7-x")
+    assert run.finding_gone("O7-x", among=("suites/o7.py::test_new[intranet]",))
+    assert not run.finding_gone("O7-x", among=("suites/o7.py::test_new",)), "all of the test's parameters count"
+    assert not run.finding_gone("O7-x", among=("suites/other.py::test_x",)), "not looked for where the advice applies"
