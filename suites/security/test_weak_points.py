@@ -49,8 +49,8 @@ def test_a_login_survives_a_restart_of_the_service(make_devpi, finding, figure):
     if status != "ok":
         finding("X2-tokens-die-at-restart",
                 f"a login token issued before a restart is {status!r} after it: devpi-server runs without a persistent "
-                "secret. Add `--secretfile ${HOME}/.devpi/secret` to the plist's ProgramArguments (make it once with "
-                "`devpi-gen-secret --secretfile ...`, mode 0600).")
+                "secret. Add `--secretfile ${HOME}/.devpi/secret` to the plist's ProgramArguments, and make it where the "
+                "plist is written when it is missing (`devpi-gen-secret --secretfile ...`, mode 0600).")
 
 
 @pytest.mark.promise("X2")
@@ -114,10 +114,13 @@ def test_a_public_project_with_an_internal_name_wins_over_the_private_one(fresh_
 
 
 # The advice of X2-tokens-die-at-restart as changes to the deployment (script, old text, new text);
-# tests/ applies them to a copy and checks the finding is no longer reproduced.
+# tests/ applies them to a copy and checks the finding is no longer reproduced. The secret is made by the step
+# that names it in the plist, when missing: a server directory that came another way (devpi-import, a restore)
+# than init.sh still starts.
 SECRET_FILE_ADVICE = (
-    ("init.sh", "  --storage sqlite\n",
-     '  --storage sqlite\n"${DEPLOY_PREFIX}/bin/devpi-gen-secret" --secretfile "${DEPLOY_HOME}/secret"\n'),
+    ("service.sh", 'mkdir -p -- "${DEPLOY_HOME}"\n',
+     'mkdir -p -- "${DEPLOY_HOME}"\n[ -e "${DEPLOY_HOME}/secret" ] || '
+     '"${DEPLOY_PREFIX}/bin/devpi-gen-secret" --secretfile "${DEPLOY_HOME}/secret"\n'),
     ("service.sh", "<string>${DEPLOY_SERVERDIR}</string>\n",
      "<string>${DEPLOY_SERVERDIR}</string>\n        <string>--secretfile</string>\n"
      "        <string>${DEPLOY_HOME}/secret</string>\n"),

@@ -20,10 +20,11 @@ RECORDER = '#!/bin/sh\nprintf "%s\\n" "$(basename "$0") $*" >> "{log}"\n'
 
 
 def recorded_run(service, tmp_path: Path) -> list[list[str]]:  # noqa: ANN001
-    """init.sh and configure.sh with a prefix whose devpi-init and devpi only record their arguments."""
+    """init.sh and configure.sh with a prefix whose devpi tools (each the install has: devpi-init, devpi,
+    devpi-gen-secret...) only record their arguments."""
     prefix, log = tmp_path / "recording-prefix", tmp_path / "calls"
     (prefix / "bin").mkdir(parents=True)
-    for tool in ("devpi-init", "devpi"):
+    for tool in sorted({"devpi-init", "devpi", *(p.name for p in (service.settings.prefix / "bin").glob("devpi*"))}):
         (prefix / "bin" / tool).write_text(RECORDER.format(log=log))
         (prefix / "bin" / tool).chmod(0o755)
     env = {**service.env, "DEPLOY_PREFIX": str(prefix)}

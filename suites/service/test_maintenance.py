@@ -23,7 +23,8 @@ def own_prefix(shared: Path, dest: Path) -> Path:
     subprocess.run([str(shared / "bin" / "python"), "-m", "venv", "--without-pip", str(dest)], check=True, timeout=120)
     site = next(shared.glob("lib/python*/site-packages"))
     next(dest.glob("lib/python*/site-packages")).joinpath("shared-install.pth").write_text(f"{site}\n")
-    for tool in ("devpi-server", "devpi-init", "devpi"):
+    # Every devpi tool the install has: a deployment may call any of them (devpi-gen-secret, devpi-passwd).
+    for tool in sorted(p.name for p in (shared / "bin").glob("devpi*")):
         script = (shared / "bin" / tool).read_text().split("\n", 1)[1]
         (dest / "bin" / tool).write_text(f"#!{dest}/bin/python\n{script}")
         (dest / "bin" / tool).chmod(0o755)
