@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import itertools
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +28,8 @@ def service(deployment: Deployment, devpi_prefix: Path, fake_pypi: FakeUpstream,
     of the service killed."""
     settings = Settings(home=tmp_path / "home", prefix=devpi_prefix, port=free_port(),
                         artifactory_url=fake_artifactory.simple_url, pypi_url=fake_pypi.simple_url)
+    # The password the deployment's own scripts give root (env.sh), as every other server of the run has it.
+    settings = dataclasses.replace(settings, root_password=deployment.effective(settings.env(), "DEPLOY_ROOT_PASSWORD"))
     settings.home.mkdir()
     svc = DevpiServer(xprocess_here, f"service-{next(_SERVICES)}-{settings.port}", deployment, settings,
                       start_timeout=READY_TIMEOUT)
