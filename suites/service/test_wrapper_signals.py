@@ -135,7 +135,7 @@ def stop_at(svc: DevpiServer, moment: str) -> dict:
         # machine's load. A child already exec'd leaves it unknown whether Popen had returned (a try that missed).
         with contextlib.suppress(ProcessLookupError):
             os.kill(wrapper.pid, signal.SIGSTOP)
-        in_window = not execd(wrapper.pid)
+        in_window = wrapper.poll() is None and bool(children(wrapper.pid)) and not execd(wrapper.pid)
     elif moment == MOMENTS[2]:
         # After Popen returned: the child has replaced the wrapper's copy of itself with devpi-server (exec),
         # and a second more lets the wrapper's Popen return and set `process`, however loaded the machine.
