@@ -81,15 +81,3 @@ def test_a_run_that_cannot_hide_the_hosts_pip_conf_says_so_once(hidden, pytester
         assert said.count(str(conf)) == 1 and said.count("pip configuration of this host, not hidden") == 1, said
         assert "could not hide them (a private mount namespace needs root (running as uid 1000))" in said, said
 
-
-def test_every_run_reads_the_deployments_pip_conf_written_at_the_first_run(tmp_path):
-    """pip_client's one rule, whatever else a test asked for: the deployment's pip.conf, asked for (the session's
-    devpi started) by the first run and not before, read by a run that names its index as by one that does not."""
-    asked = []
-    conf = tmp_path / "pip.conf"
-    conf.write_text("[global]\ntimeout = 7\n")
-    client = PipClient(tmp_path / "pip", config=lambda: asked.append("devpi started") or conf)
-    assert asked == []
-    assert client.env(index_url="http://localhost:1/simple/")["PIP_CONFIG_FILE"] == str(conf)
-    assert client.env()["PIP_CONFIG_FILE"] == str(conf)
-    assert asked == ["devpi started"]
