@@ -422,8 +422,10 @@ SOUND_CHANGES = [
     # devpi-web installed with devpi-server: a browser at the service's URL gets devpi's web page (S5), and devpi answers
     # `pip search` through pip.conf's [search] index (C3), though pip then stops on the version '' devpi-web gives a
     # project devpi has not fetched yet: a finding of its own (C3-pip-search-uncached-version), found by this run.
+    # SPELLING publishes into a per-test clone: devpi-web reads a mirror's project list as the index is made, which
+    # once made every such scenario miss its own project (15 promises BROKEN on the whole run).
     SoundChange("advice: devpi-web beside devpi-server (S5, C3)", DEVPI_WEB,
-                (C3_PIP_SEARCH, *_where_a_browser_runs(S5_BROWSER), SMOKE_R1, SMOKE_R2),
+                (C3_PIP_SEARCH, *_where_a_browser_runs(S5_BROWSER), SMOKE_R1, SMOKE_R2, SPELLING),
                 gone=("C3-pip-search-fails", "S5-no-web-page")),
 ]
 
