@@ -35,8 +35,10 @@ def test_the_server_runs_what_the_plist_says(devpi):
     assert psutil.Process(devpi.pid).cmdline()[1:] == program, "launchd's job should be the plist's ProgramArguments"
 
 
-def test_restart_keeps_the_server_directory_and_its_indexes(make_devpi):
+def test_restart_keeps_the_server_directory_and_its_indexes(make_devpi, pip_client):
     server = make_devpi()
+    assert pip_client.config(server.index_url("root/local")) == server.settings.pip_conf, \
+        "a run naming a server of the test's own should read that server's pip.conf"
     before = server.api.index_config("root/python-local")
     first_pid = server.pid
 
@@ -128,3 +130,10 @@ def test_no_scenario_calls_the_factory_itself():
               for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.FunctionDef)
               and node.name.startswith("test_") and "devpi_factory" in {a.arg for a in node.args.args}]
     assert not direct, f"scenarios taking devpi_factory (use make_devpi): {direct}"
+
+
+def test_pip_client_reads_the_pip_conf_of_the_devpi_a_run_talks_to(devpi, pip_client, fake_pypi):
+    # The same rule whichever fixtures a test asks for: the server a run names, by its port.
+    assert pip_client.config(devpi.index_url("root/local")) == devpi.settings.pip_conf
+    assert pip_client.config(None) == devpi.settings.pip_conf, "a run without an index URL reads the session's pip.conf"
+    assert pip_client.config(fake_pypi.simple_url) is None, "a run straight at an upstream should read no devpi's pip.conf"
