@@ -381,9 +381,10 @@ SOUND_CHANGES = [
                                                   "title='Team index: intranet first, then PyPI'"),),
                 (SMOKE_R1, SMOKE_R2, SMOKE_O1, SAME_FILE), settings=("title",)),
     # The guide's own note: P1 (pass-through) no longer applies and is skipped; O5 gets numpy from devpi's copy;
-    # a container gets numpy from devpi too (C1), and the container-needs-PyPI finding does not apply.
+    # a container gets numpy from devpi too (C1), and the container-needs-PyPI finding does not apply. D4's load
+    # reads PyPI's files as devpi answers them alone (bytes here, not a redirect), which its whole run once did not.
     SoundChange("the guide's cache-PyPI note in configure.sh", NOTE_IN_CONFIGURE,
-                (SMOKE_R1, P1_PASS_THROUGH, P3_NOTE, P4_HASH.format("pypi"), O5_OUTAGE.format("refuse"),
+                (SMOKE_R1, P1_PASS_THROUGH, P3_NOTE, P4_HASH.format("pypi"), O5_OUTAGE.format("refuse"), D4_LOAD,
                  *_where_containers_run(C1_GUIDE, C1_NO_PYPI)),
                 not_applicable=(P1_PASS_THROUGH, *_where_containers_run(C1_NO_PYPI)), settings=("mirror_use_external_urls",),
                 gone=("C1-container-needs-pypi",)),
