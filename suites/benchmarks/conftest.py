@@ -80,8 +80,8 @@ class Servers:
         if role not in self.cold:
             server = self.by_role[role]
             clone = clone_root_local(server)
-            for mirror in clone.bases.values():
-                server.api.set_index_options(mirror, mirror_cache_expiry=0)
+            for mirror in clone.bases:
+                clone.configure(mirror, mirror_cache_expiry=0)
             self.cold[role] = clone.name
         return self.cold[role]
 

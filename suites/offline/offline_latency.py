@@ -210,7 +210,7 @@ def measure(intranet: Intranet, pip_client: PipClient, batch: list[str], *, at_o
         assert ran.result.ok, f"[O6] precondition: pip failed with the intranet up\n{ran.result}"
 
     def expired(clone: IndexClone) -> None:
-        devpi.api.set_index_options(clone.clone_of(PYTHON_LOCAL), mirror_cache_expiry=0)  # later that day
+        clone.configure(PYTHON_LOCAL, mirror_cache_expiry=0)  # later that day
 
     def first_contact() -> list[PipRun]:
         return [run(FIRST_CONTACT, first, public, online_first.seconds)]

@@ -69,7 +69,7 @@ def test_a_private_package_fetched_once_is_served_while_the_intranet_is_gone(int
         within_asked = intranet.upstream.log.matching(page, since=mark)
         fresh = time.monotonic() - read_at < expiry  # False only for a deployment with a very short expiry
         # As if the deployment's expiry had passed since the online download: devpi now asks the intranet.
-        intranet.devpi.api.set_index_options(mirror, mirror_cache_expiry=0)
+        indexes.configure(PYTHON_LOCAL, mirror_cache_expiry=0)
         log_from, mark = intranet.devpi.log_size(), intranet.upstream.log.mark()
         after = pip_client.download(name, index_url=indexes.simple_url)
         devpi_said = intranet.devpi.log_tail(400, since=log_from)

@@ -105,7 +105,7 @@ def test_a_new_project_becomes_installable_once_devpi_reads_the_project_list_aga
     # of its own: the project appears once the expiry has passed since devpi last read the list.
     read_at = reads[-1] if reads else None
     short = clone_root_local(devpi)
-    devpi.api.set_index_options(short.clone_of(mirror), mirror_cache_expiry=SHORT_EXPIRY)
+    short.configure(mirror, mirror_cache_expiry=SHORT_EXPIRY)
     primed_at = upstream.log.mark()
     primed = pip_client.download(PUBLIC_PROJECT, index_url=short.simple_url, args=("--prefer-binary",))
     assert primed.ok, f"[O7] precondition: pip could not download {PUBLIC_PROJECT} through {short.name}\n{primed}"
@@ -167,7 +167,7 @@ def test_devpi_can_be_told_to_see_a_new_project_at_once(where, means, request, d
     mirror = fresh_local.clone_of(UPSTREAMS[where][1])
     watch(devpi, upstream, where)
     if means == "no-project-list":
-        devpi.api.set_index_options(mirror, mirror_no_project_list=True)
+        fresh_local.configure(UPSTREAMS[where][1], mirror_no_project_list=True)
     primed = pip_client.download(PUBLIC_PROJECT, index_url=fresh_local.simple_url, args=("--prefer-binary",))
     assert primed.ok, f"[O7] precondition: pip could not download {PUBLIC_PROJECT} through root/local\n{primed}"
     name, early = project_name("new"), project_name("asked-early")

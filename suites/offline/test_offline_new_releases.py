@@ -72,7 +72,7 @@ def test_a_new_release_becomes_installable_once_the_cache_expiry_has_passed(devp
     # The mechanism, with a short expiry set by the test on indexes of its own.
     short = clone_root_local(devpi)
     mirror = short.clone_of(PYTHON_LOCAL)
-    devpi.api.set_index_options(mirror, mirror_cache_expiry=SHORT_EXPIRY)
+    short.configure(PYTHON_LOCAL, mirror_cache_expiry=SHORT_EXPIRY)
     name = project_name("private")
     old, new = packages.sdist(name, "1.0.0"), packages.sdist(name, "2.0.0")
     fake_artifactory.publish(old)
@@ -124,7 +124,7 @@ def test_when_the_intranet_comes_back_new_releases_are_picked_up_and_nothing_cac
     timed out", `ProjectUpdateCache.acquire`). The poll allows one request timeout + 10 s."""
     indexes = intranet.fresh_indexes()
     mirror = indexes.clone_of(PYTHON_LOCAL)
-    intranet.devpi.api.set_index_options(mirror, mirror_cache_expiry=0)
+    indexes.configure(PYTHON_LOCAL, mirror_cache_expiry=0)
     name = project_name("private")
     old, new = packages.sdist(name, "1.0.0"), packages.sdist(name, "2.0.0")
     intranet.upstream.publish(old)

@@ -158,7 +158,7 @@ def test_a_shorter_request_timeout_bounds_the_latency(request, deployment, make_
     indexes = reference.fresh_indexes()
     online = pip_client.download(PUBLIC_PROJECT, index_url=indexes.simple_url, args=GUIDE_ARGS)
     assert online.ok, f"[O6] precondition: pip failed with the intranet up\n{online}"
-    reference.devpi.api.set_index_options(indexes.clone_of(PYTHON_LOCAL), mirror_cache_expiry=0)
+    indexes.configure(PYTHON_LOCAL, mirror_cache_expiry=0)
     since = reference.devpi.log_size()
     with reference.gone():
         default = pip_client.download(PUBLIC_PROJECT, index_url=indexes.simple_url, args=GUIDE_ARGS)

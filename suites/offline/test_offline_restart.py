@@ -24,11 +24,13 @@ def test_the_cached_copy_survives_a_restart_while_the_intranet_is_gone(make_devp
                                                                        packages, project_name, figure):
     """A user downloaded a private package, went off the intranet, and the service restarted (through
     the guide's wrapper, as launchd does at login): pip still gets the same file from root/local."""
-    server = make_devpi()
-    index_url = server.index_url("root/local")  # the deployment's own indexes, on a server of the test's own
     name = project_name("private")
     dist = packages.sdist(name, "1.0.0")
+    # Published before the server is set up: with devpi-web, devpi reads the intranet's project list as
+    # configure.sh makes root/python-local.
     fake_artifactory.publish(dist)
+    server = make_devpi()
+    index_url = server.index_url("root/local")  # the deployment's own indexes, on a server of the test's own
     online = pip_client.download(name, index_url=index_url)
     assert online.ok, f"[O3] precondition: pip could not download {name} while the intranet was up\n{online}"
     before = online.file(name)

@@ -27,7 +27,7 @@ def test_private_package_through_a_mirror_url_with_a_login(devpi, fresh_local, f
     fake_artifactory.publish(dist)
     fake_artifactory.misbehave(root_list("absolute"), path=r"/simple/$")
     with_login = fake_artifactory.simple_url.replace("http://", "http://deploy-bot:secret-token@")
-    devpi.api.set_index_options(fresh_local.clone_of("root/python-local"), mirror_url=with_login)
+    fresh_local.configure("root/python-local", mirror_url=with_login)
     mark = fake_artifactory.log.mark()
     got = pip_client.download(name, index_url=fresh_local.simple_url)
     fake_artifactory.log.assert_requested(r"/simple/$", since=mark,

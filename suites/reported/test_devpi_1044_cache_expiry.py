@@ -27,6 +27,10 @@ def test_a_304_from_the_intranet_starts_a_new_cache_expiry(deployment, make_devp
                                                            devpi_server_version):
     copy = deployment.copy_with_server_options(tmp_path / "deployment", "--mirror-cache-expiry", str(EXPIRY),
                                                version=devpi_server_version)
+    name = project_name("etagged")
+    # Published before the server is set up: with devpi-web, devpi reads the intranet's project list as
+    # configure.sh makes root/python-local.
+    fake_artifactory.publish(packages.sdist(name, "1.0"))
     server = make_devpi(deployment=copy.source)
     index_url = server.index_url("root/local")
     setting = effective_setting("root/python-local", "mirror_cache_expiry", server=server)
@@ -34,9 +38,7 @@ def test_a_304_from_the_intranet_starts_a_new_cache_expiry(deployment, make_devp
     if not EXPIRY <= expiry <= LONGEST:
         not_applicable(setting, f"root/python-local's own expiry wins over --mirror-cache-expiry; this scenario waits "
                                 f"out one of {EXPIRY}-{LONGEST} s, with room for two pip runs within it")
-    name = project_name("etagged")
     page = rf"/simple/{name}/$"
-    fake_artifactory.publish(packages.sdist(name, "1.0"))
     fake_artifactory.misbehave(etag(), project=name)
     first = pip_client.download(name, index_url=index_url)
     assert first.ok, f"[O4] precondition: pip could not download {name}\n{first}"

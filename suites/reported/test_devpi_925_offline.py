@@ -40,7 +40,7 @@ def test_cached_private_package_when_the_intranet_breaks_mid_answer(way, devpi, 
     online = pip_client.download(name, index_url=fresh_local.simple_url)
     assert online.ok, f"[O1] precondition: pip could not download {name} while the intranet was up\n{online}"
     # As if devpi's cache expiry had passed: it asks the intranet for the page again.
-    devpi.api.set_index_options(fresh_local.clone_of("root/python-local"), mirror_cache_expiry=0)
+    fresh_local.configure("root/python-local", mirror_cache_expiry=0)
 
     with fake_artifactory.misbehave(WAYS[way](), project=name):
         mark = fake_artifactory.log.mark()

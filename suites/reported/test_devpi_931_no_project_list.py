@@ -34,7 +34,7 @@ def test_private_package_from_an_intranet_without_a_project_list(devpi, fresh_lo
                                           msg="[R2] precondition: devpi never asked the intranet for its project list")
 
     if not got.ok and "from versions: none" in got.stderr:
-        devpi.api.set_index_options(fresh_local.clone_of("root/python-local"), mirror_no_project_list=True)
+        fresh_local.configure("root/python-local", mirror_no_project_list=True)
         advised = pip_client.download(name, index_url=fresh_local.simple_url)
         assert advised.ok and advised.file(name).sha256 == dist.sha256, (
             f"[R2] with mirror_no_project_list=True on root/python-local pip still did not get {dist.filename}\n{advised}")
