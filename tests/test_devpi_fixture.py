@@ -13,6 +13,7 @@ import psutil
 import pytest
 
 from fixtures.devpi import job_events
+from fixtures.indexes import clone_root_local
 from fixtures.launchd import parse_print
 from fixtures.servers import free_port as real_free_port
 
@@ -137,3 +138,18 @@ def test_pip_client_reads_the_pip_conf_of_the_devpi_a_run_talks_to(devpi, pip_cl
     assert pip_client.config(devpi.index_url("root/local")) == devpi.settings.pip_conf
     assert pip_client.config(None) == devpi.settings.pip_conf, "a run without an index URL reads the session's pip.conf"
     assert pip_client.config(fake_pypi.simple_url) is None, "a run straight at an upstream should read no devpi's pip.conf"
+
+
+def test_a_clone_is_made_when_first_read_through_with_the_settings_given_before(devpi):
+    # devpi-web reads a new mirror's project list as the index is made: a clone made before the scenario
+    # publishes would miss what it publishes.
+    clone = clone_root_local(devpi)
+    mirror = clone.clone_of("root/python-local")
+    clone.configure("root/python-local", mirror_cache_expiry=7)
+    assert mirror not in devpi.api.indexes(), "a clone should not be made in devpi before it is read through"
+    url = clone.simple_url
+    assert url.endswith(f"/{clone.name}/+simple/")
+    assert int(devpi.api.index_config(mirror)["mirror_cache_expiry"]) == 7, "settings given before should be made with it"
+    assert devpi.api.index_config(clone.name)["bases"] == [mirror, clone.clone_of("root/pypi")]
+    clone.configure("root/python-local", mirror_cache_expiry=9)
+    assert int(devpi.api.index_config(mirror)["mirror_cache_expiry"]) == 9, "once made, a setting goes to devpi at once"
