@@ -123,10 +123,12 @@ def test_a_deleted_file_does_not_keep_the_service_in_a_silent_restart_loop(
         make_devpi, fake_artifactory, packages, project_name, pip_client, figure, finding):
     """The file devpi wrote last, deleted while the service is down (a cleaning tool at boot), then the
     service starts again (here: devpi-server killed, KeepAlive restarts it)."""
+    dist = packages.wheel(project_name("last"), "1.0")
+    # Published before the server is set up: with devpi-web, devpi reads the intranet's project list as
+    # configure.sh makes root/python-local.
+    fake_artifactory.publish(dist)
     server = make_devpi()
     index_url = server.index_url("root/local")
-    dist = packages.wheel(project_name("last"), "1.0")
-    fake_artifactory.publish(dist)
     first = pip_client.download(dist.name, index_url=index_url)
     assert first.ok, f"[D3] precondition: pip could not get {dist.name}\n{first}"
     copy = stored_copy(server, "root/python-local", dist)
@@ -195,10 +197,12 @@ def test_a_full_disk_gets_an_answer_that_names_it(small_devpi_home, make_devpi, 
                                                   pip_client, http, figure, finding):
     """~/.devpi on a 24 MB volume, filled to 1 MB short by something else (a download folder, a VM image), then an
     intranet file of 4 MB asked for through devpi, which would store it."""
+    big = packages.wheel(project_name("big"), "1.0", padding=4_000_000)
+    # Published before the server is set up: with devpi-web, devpi reads the intranet's project list as
+    # configure.sh makes root/python-local.
+    fake_artifactory.publish(big)
     server = make_devpi(home=small_devpi_home, own_home=False)
     index_url = server.index_url("root/local")
-    big = packages.wheel(project_name("big"), "1.0", padding=4_000_000)
-    fake_artifactory.publish(big)
     status, links = page_links(http, f"{index_url}{big.name}/")
     assert status == 200 and big.filename in links, f"[D3] precondition: devpi's page for {big.name}: {status} {sorted(links)}"
     filler = server.serverdir.parent / "filler"

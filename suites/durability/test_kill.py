@@ -40,11 +40,13 @@ def wait_for(condition, what: str, timeout: float = 60) -> None:  # noqa: ANN001
 @nightly_only
 def test_devpi_server_killed_mid_request_comes_back_consistent_with_nothing_lost(
         make_devpi, fake_artifactory, packages, project_name, pip_client, http, figure):
-    server = make_devpi()
-    index_url = server.index_url("root/local")
     kept, paged, big = (packages.wheel(project_name("kept"), "1.0"), packages.wheel(project_name("paged"), "1.0"),
                         packages.wheel(project_name("big"), "1.0", padding=BIG_PADDING))
+    # Published before the server is set up: with devpi-web, devpi reads the intranet's project list as
+    # configure.sh makes root/python-local.
     fake_artifactory.publish(kept, paged, big)
+    server = make_devpi()
+    index_url = server.index_url("root/local")
     first = pip_client.download(kept.name, index_url=index_url)
     assert first.ok, f"[D2] precondition: pip could not get {kept.name}\n{first}"
     before = disk.wait_for_file(server.serverdir, kept.filename)

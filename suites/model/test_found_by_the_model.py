@@ -32,14 +32,16 @@ def test_an_intranet_outage_leaves_no_traceback_in_devpis_log(way, deployment, m
     other traceback (fixtures/exchanges.py does not know it) fails O1."""
     copy = deployment.copy_with_server_options(tmp_path / "deployment", "--mirror-cache-expiry", str(EXPIRY),
                                                version=devpi_server_version)
+    name = project_name("outage")
+    # Published before the server is set up: with devpi-web, devpi reads the intranet's project list as
+    # configure.sh makes root/python-local.
+    fake_artifactory.publish(packages.wheel(name, "1.0"))
     server = make_devpi(deployment=copy.source)
     # The wait must outlast the expiry in force: root/python-local's own (the suite's advice for O7 sets one).
     expiry, source = cache_expiry(server, PYTHON_LOCAL, server_options(server))
     if expiry > 60:
         pytest.skip(f"{source} is {expiry} s: devpi would not ask the intranet again within this scenario")
     index_url = server.index_url("root/local")
-    name = project_name("outage")
-    fake_artifactory.publish(packages.wheel(name, "1.0"))
     online = pip_client.download(name, index_url=index_url)
     assert online.ok, f"[O1] precondition: pip could not download {name} with the intranet up\n{online}"
     time.sleep(expiry + 1)
