@@ -134,8 +134,10 @@ def test_no_scenario_calls_the_factory_itself():
 
 
 def test_pip_client_reads_the_pip_conf_of_the_devpi_a_run_talks_to(devpi, pip_client, fake_pypi):
-    # The same rule whichever fixtures a test asks for: the server a run names, by its port.
+    # The same rule whichever fixtures a test asks for: the server a run names, by loopback host and port.
     assert pip_client.config(devpi.index_url("root/local")) == devpi.settings.pip_conf
+    elsewhere = f"http://198.18.0.9:{devpi.settings.port}/simple/"  # a namespace's address: ports of its own
+    assert pip_client.config(elsewhere) is None, "the same port at another address is no devpi of this run"
     assert pip_client.config(None) == devpi.settings.pip_conf, "a run without an index URL reads the session's pip.conf"
     assert pip_client.config(fake_pypi.simple_url) is None, "a run straight at an upstream should read no devpi's pip.conf"
 

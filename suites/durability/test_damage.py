@@ -124,8 +124,7 @@ def test_a_deleted_file_does_not_keep_the_service_in_a_silent_restart_loop(
     """The file devpi wrote last, deleted while the service is down (a cleaning tool at boot), then the
     service starts again (here: devpi-server killed, KeepAlive restarts it)."""
     dist = packages.wheel(project_name("last"), "1.0")
-    # Published before the server is set up: with devpi-web, devpi reads the intranet's project list as
-    # configure.sh makes root/python-local.
+    # Published before the server is set up (make_devpi says why).
     fake_artifactory.publish(dist)
     server = make_devpi()
     index_url = server.index_url("root/local")
@@ -198,8 +197,7 @@ def test_a_full_disk_gets_an_answer_that_names_it(small_devpi_home, make_devpi, 
     """~/.devpi on a 24 MB volume, filled to 1 MB short by something else (a download folder, a VM image), then an
     intranet file of 4 MB asked for through devpi, which would store it."""
     big = packages.wheel(project_name("big"), "1.0", padding=4_000_000)
-    # Published before the server is set up: with devpi-web, devpi reads the intranet's project list as
-    # configure.sh makes root/python-local.
+    # Published before the server is set up (make_devpi says why).
     fake_artifactory.publish(big)
     server = make_devpi(home=small_devpi_home, own_home=False)
     index_url = server.index_url("root/local")

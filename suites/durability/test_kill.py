@@ -42,8 +42,7 @@ def test_devpi_server_killed_mid_request_comes_back_consistent_with_nothing_lost
         make_devpi, fake_artifactory, packages, project_name, pip_client, http, figure):
     kept, paged, big = (packages.wheel(project_name("kept"), "1.0"), packages.wheel(project_name("paged"), "1.0"),
                         packages.wheel(project_name("big"), "1.0", padding=BIG_PADDING))
-    # Published before the server is set up: with devpi-web, devpi reads the intranet's project list as
-    # configure.sh makes root/python-local.
+    # Published before the server is set up (make_devpi says why).
     fake_artifactory.publish(kept, paged, big)
     server = make_devpi()
     index_url = server.index_url("root/local")

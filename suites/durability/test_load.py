@@ -1,6 +1,6 @@
 """D4: sustained mixed load on the service, bounded in requests and time, loopback only: warm pages, cached
-intranet files, PyPI's files (a redirect, or the bytes under the guide's cache-PyPI note), pages devpi has never fetched, names on neither upstream and the JSON API,
-from several threads at once. The service must keep answering each request as it answers one alone, and
+intranet files, PyPI's files (a redirect, or the bytes under the guide's cache-PyPI note), pages devpi has
+never fetched, names on neither upstream and the JSON API, from several threads at once. The service must keep answering each request as it answers one alone, and
 devpi-server's memory (RSS) and open files must stay bounded; the suite states the figures.
 
 The default budget (README's first command) is a fixed count of requests that takes seconds; the soak runs

@@ -33,8 +33,7 @@ def test_an_intranet_outage_leaves_no_traceback_in_devpis_log(way, deployment, m
     copy = deployment.copy_with_server_options(tmp_path / "deployment", "--mirror-cache-expiry", str(EXPIRY),
                                                version=devpi_server_version)
     name = project_name("outage")
-    # Published before the server is set up: with devpi-web, devpi reads the intranet's project list as
-    # configure.sh makes root/python-local.
+    # Published before the server is set up (make_devpi says why).
     fake_artifactory.publish(packages.wheel(name, "1.0"))
     server = make_devpi(deployment=copy.source)
     # The wait must outlast the expiry in force: root/python-local's own (the suite's advice for O7 sets one).

@@ -26,8 +26,7 @@ def test_the_cached_copy_survives_a_restart_while_the_intranet_is_gone(make_devp
     the guide's wrapper, as launchd does at login): pip still gets the same file from root/local."""
     name = project_name("private")
     dist = packages.sdist(name, "1.0.0")
-    # Published before the server is set up: with devpi-web, devpi reads the intranet's project list as
-    # configure.sh makes root/python-local.
+    # Published before the server is set up (make_devpi says why).
     fake_artifactory.publish(dist)
     server = make_devpi()
     index_url = server.index_url("root/local")  # the deployment's own indexes, on a server of the test's own

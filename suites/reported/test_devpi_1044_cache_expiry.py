@@ -28,8 +28,7 @@ def test_a_304_from_the_intranet_starts_a_new_cache_expiry(deployment, make_devp
     copy = deployment.copy_with_server_options(tmp_path / "deployment", "--mirror-cache-expiry", str(EXPIRY),
                                                version=devpi_server_version)
     name = project_name("etagged")
-    # Published before the server is set up: with devpi-web, devpi reads the intranet's project list as
-    # configure.sh makes root/python-local.
+    # Published before the server is set up (make_devpi says why).
     fake_artifactory.publish(packages.sdist(name, "1.0"))
     server = make_devpi(deployment=copy.source)
     index_url = server.index_url("root/local")

@@ -24,7 +24,7 @@ def recorded_run(service, tmp_path: Path) -> list[list[str]]:  # noqa: ANN001
     devpi-gen-secret...) only record their arguments."""
     prefix, log = tmp_path / "recording-prefix", tmp_path / "calls"
     (prefix / "bin").mkdir(parents=True)
-    for tool in sorted({"devpi-init", "devpi", *(p.name for p in (service.settings.prefix / "bin").glob("devpi*"))}):
+    for tool in sorted(p.name for p in (service.settings.prefix / "bin").glob("devpi*")):
         (prefix / "bin" / tool).write_text(RECORDER.format(log=log))
         (prefix / "bin" / tool).chmod(0o755)
     env = {**service.env, "DEPLOY_PREFIX": str(prefix)}
