@@ -12,7 +12,7 @@ import subprocess
 import psutil
 import pytest
 
-from fixtures.devpi import job_events
+from fixtures.devpi import QUICK_START, job_events
 from fixtures.indexes import clone_root_local
 from fixtures.launchd import parse_print
 from fixtures.servers import free_port as real_free_port
@@ -34,6 +34,18 @@ def test_the_server_runs_what_the_plist_says(devpi):
     job = parse_print(listed.stdout)
     assert job.get("state") == "running" and job.get("pid") == str(devpi.pid), f"launchd should run the service\n{listed}"
     assert psutil.Process(devpi.pid).cmdline()[1:] == program, "launchd's job should be the plist's ProgramArguments"
+
+
+def test_devpi_server_derives_its_key_quickly_as_launchd_was_told(devpi):
+    environ = devpi.devpi_server().environ()
+    assert {name: environ.get(name) for name in QUICK_START} == QUICK_START, \
+        "the session's devpi-server should have the quick key derivation from launchd's environment (launchctl setenv)"
+
+
+@pytest.mark.devpi_start_as_deployed
+def test_a_scenario_marked_devpi_start_as_deployed_gets_devpis_own_key_derivation(make_devpi):
+    environ = make_devpi().devpi_server().environ()
+    assert not set(QUICK_START) & set(environ), "a scenario whose start is the point should start devpi as deployed"
 
 
 def test_restart_keeps_the_server_directory_and_its_indexes(make_devpi, pip_client):

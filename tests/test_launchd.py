@@ -101,6 +101,18 @@ def test_bootstrap_starts_the_job_in_the_background_as_launchd_runs_it(launchctl
     assert again.returncode == 5 and "Bootstrap failed: 5" in again.stderr, again
 
 
+def test_setenv_reaches_the_jobs_spawned_after_it_and_the_plists_variables_win(launchctl, tmp_path):
+    for name, value in (("SET_ONLY", "from-setenv"), ("BOTH", "from-setenv"), ("GONE", "x")):
+        assert launchctl("setenv", name, value).returncode == 0
+    assert launchctl("unsetenv", "GONE").returncode == 0
+    assert launchctl("getenv", "SET_ONLY").stdout == "from-setenv\n"
+    plist = launchctl.plist(f'echo "$SET_ONLY $BOTH ${{GONE:-unset}}" > {tmp_path}/env; exec sleep 300',
+                            EnvironmentVariables={"BOTH": "from-plist"}, RunAtLoad=True)
+    launchctl.bootstrap(plist)
+    launchctl.wait_for(lambda: (tmp_path / "env").exists(), "the job's start")
+    assert (tmp_path / "env").read_text().split() == ["from-setenv", "from-plist", "unset"]
+
+
 def test_keepalive_successful_exit_false_restarts_after_a_failure_and_not_after_success(launchctl, tmp_path):
     # Exits 1, 1, then 0: launchd restarts it twice, each no sooner than ThrottleInterval after the last spawn.
     count = tmp_path / "count"

@@ -12,7 +12,7 @@ from xprocess import XProcess
 
 from fake_upstreams import FakeUpstream
 from fixtures.deployment import Deployment, Settings
-from fixtures.devpi import DevpiServer
+from fixtures.devpi import DevpiServer, quick_start_for
 from fixtures.launchd import DOMAIN
 from fixtures.servers import free_port
 from suites.service.service_support import READY_TIMEOUT
@@ -22,7 +22,7 @@ _SERVICES = itertools.count(1)
 
 @pytest.fixture
 def service(deployment: Deployment, devpi_prefix: Path, fake_pypi: FakeUpstream, fake_artifactory: FakeUpstream,
-            xprocess_here: XProcess, tmp_path: Path) -> Iterator[DevpiServer]:
+            xprocess_here: XProcess, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[DevpiServer]:
     """A home of its own for the deployment, nothing run yet; after the test: bootout, and whatever is left
     of the service killed."""
     settings = Settings(home=tmp_path / "home", prefix=devpi_prefix, port=free_port(),
@@ -31,7 +31,7 @@ def service(deployment: Deployment, devpi_prefix: Path, fake_pypi: FakeUpstream,
     settings = dataclasses.replace(settings, root_password=deployment.effective(settings.env(), "DEPLOY_ROOT_PASSWORD"))
     settings.home.mkdir()
     svc = DevpiServer(xprocess_here, f"service-{next(_SERVICES)}-{settings.port}", deployment, settings,
-                      start_timeout=READY_TIMEOUT)
+                      start_timeout=READY_TIMEOUT, quick_start=quick_start_for(request))
     yield svc
     svc.launchctl("bootout", DOMAIN + svc.label)
     svc.kill_leftovers()

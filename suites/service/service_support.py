@@ -32,4 +32,4 @@ def started(svc: DevpiServer) -> DevpiServer:
 def replace(svc: DevpiServer, **changes: object) -> DevpiServer:
     # The same name: the same launchd state, so the new handle sees what the old one's steps did.
     return DevpiServer(svc.xprocess, svc.name, svc.deployment, dataclasses.replace(svc.settings, **changes),
-                       start_timeout=svc.start_timeout)
+                       start_timeout=svc.start_timeout, quick_start=svc.quick_start)
