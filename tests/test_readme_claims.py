@@ -90,7 +90,7 @@ def test_every_option_the_pages_name_exists():
 
 def make_devpi_keywords() -> set[str]:
     """make_devpi's own keywords, and DevpiFactory.server's and Settings' it passes on."""
-    make = next(fixtures.servers.make_devpi._get_wrapped_function()(None))
+    make = next(fixtures.servers.make_devpi._get_wrapped_function()(None, None))
     server = inspect.signature(DevpiFactory.server.__wrapped__).parameters
     named = {n for n, p in [*inspect.signature(make).parameters.items(), *server.items()]
              if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) and n != "self"}
