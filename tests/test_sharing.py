@@ -47,6 +47,37 @@ def test_a_group_pays_for_its_session_fixture_once(pytester: pytest.Pytester, mo
         assert len(paid) == starts, f"the group's session fixture started in {len(paid)} workers: {paid}"
 
 
+LONG_LAST = '''
+import os
+import time
+import pytest
+
+def started(name):
+    with open(os.environ["ORDER"], "a") as f:
+        f.write(name + "\\n")
+
+@pytest.mark.parametrize("n", range(8))
+def test_short(n):
+    started(f"short{n}")
+    time.sleep(0.1)
+
+@pytest.mark.runs_long
+def test_long():
+    started("long")
+'''
+
+
+def test_a_scenario_marked_runs_long_is_handed_out_before_the_short_ones(pytester: pytest.Pytester,
+                                                                         monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    monkeypatch.setenv("ORDER", str(pytester.path / "order"))
+    pytester.makepyfile(test_order=LONG_LAST)
+    result = pytester.runpytest_subprocess("-p", "fixtures.sharing", "-p", "no:cacheprovider", "-n", "2")
+    result.assert_outcomes(passed=9)
+    order = (pytester.path / "order").read_text().split()
+    assert "long" in order[:2], f"the scenario collected last but marked runs_long should start first: {order}"
+
+
 def test_the_cost_table_counts_each_scenarios_runs_and_sums_them_per_folder():
     costs = {"suites/a/test_x.py::test_one": {"devpi starts": [1, 12.0], "client runs": [3, 6.0]},
              "suites/a/test_x.py::test_two": {"client runs": [2, 4.0]},

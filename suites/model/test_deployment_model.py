@@ -872,6 +872,7 @@ def mirrors_cache_expiry(server: DevpiServer, setting: Callable[..., Any]) -> tu
 @pytest.mark.finding("D1-concurrent-cold-page-incomplete", "D1-devpi7-concurrent-file-500", "D3-truncated-copy-served",
                      "O1-devpi7-cached-file-500")
 @pytest.mark.reads_setting("mirror_cache_expiry")
+@pytest.mark.runs_long
 def test_any_sequence_of_events_keeps_the_promises(deployment, make_devpi, fake_pypi, fake_artifactory, packages,
                                                    uv_client, tmp_path, figure, reached, finding, pytestconfig,
                                                    devpi_server_version, effective_setting):

@@ -19,6 +19,7 @@ GONE = {"hang": hang, "5xx": error_5xx}
 @pytest.mark.promise("O1")
 @pytest.mark.finding("O1-outage-logs-traceback")
 @pytest.mark.parametrize("way", list(GONE))
+@pytest.mark.runs_long
 def test_an_intranet_outage_leaves_no_traceback_in_devpis_log(way, deployment, make_devpi, fake_artifactory, packages,
                                                               pip_client, project_name, tmp_path, figure, finding,
                                                               devpi_server_version):

@@ -133,6 +133,7 @@ def test_public_packages_install_promptly_while_the_intranet_is_gone(intranet, p
 @pytest.mark.promise("O6")
 @pytest.mark.usefixtures("pip_on_pypi")
 @pytest.mark.reads_setting("mirror_cache_expiry", "mirror_no_project_list", "request_timeout")
+@pytest.mark.runs_long
 def test_a_shorter_request_timeout_bounds_the_latency(request, deployment, make_devpi, fake_pypi, pip_client,
                                                       public_batch, tmp_path, figure, record_property, watch):
     """The advice, shown: a copy of the deployment with the advised change (offline_advice.ADVICE

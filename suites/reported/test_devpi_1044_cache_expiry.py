@@ -22,6 +22,7 @@ LONGEST = 60  # seconds: the longest expiry of root/python-local's own this scen
 @pytest.mark.promise("O4")
 @pytest.mark.devpi_versions(">=6.12.1")
 @pytest.mark.reads_setting("mirror_cache_expiry")
+@pytest.mark.runs_long
 def test_a_304_from_the_intranet_starts_a_new_cache_expiry(deployment, make_devpi, fake_artifactory, packages,
                                                            pip_client, project_name, tmp_path, figure, effective_setting,
                                                            devpi_server_version):

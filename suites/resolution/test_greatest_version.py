@@ -77,6 +77,7 @@ def label(published: Published, *, pre: bool) -> None:
 
 
 @pytest.mark.promise("R3")
+@pytest.mark.runs_long
 @property_settings()
 @given(placed=placements(), pre=st.booleans())
 def test_pip_gets_the_greatest_version_across_both_upstreams(

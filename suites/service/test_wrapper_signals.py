@@ -199,6 +199,7 @@ def as_the_finding(outcome: dict) -> bool:
 
 @pytest.mark.promise("S2")
 @pytest.mark.devpi_start_as_deployed  # a stop while devpi-server derives its key is one of the moments
+@pytest.mark.runs_long
 @pytest.mark.finding("S2-stop-lost-while-spawning", "S2-stop-lost-during-devpi-start")
 def test_a_stop_at_any_moment_of_the_wrappers_start_stops_everything(service, figure, finding, record_property):
     service.step("init")
