@@ -31,7 +31,7 @@ def service(deployment: Deployment, devpi_prefix: Path, fake_pypi: FakeUpstream,
     settings = dataclasses.replace(settings, root_password=deployment.effective(settings.env(), "DEPLOY_ROOT_PASSWORD"))
     settings.home.mkdir()
     svc = DevpiServer(xprocess_here, f"service-{next(_SERVICES)}-{settings.port}", deployment, settings,
-                      start_timeout=READY_TIMEOUT, quick_start=quick_start_for(request))
+                      start_timeout=READY_TIMEOUT, quick_start=quick_start_for(request.config, request.node))
     yield svc
     svc.launchctl("bootout", DOMAIN + svc.label)
     svc.kill_leftovers()
